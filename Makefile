@@ -1,0 +1,59 @@
+# GCM Implementation Monitor. `make run` and `make test` set up everything they need.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install system run test test-suite test-postgres lint format bench clean
+
+help:
+	@echo "make run            set up (venv, redis, SQLite, migrations, fixtures) and start web + worker + beat"
+	@echo "make test           set up and run the whole suite (SQLite, or PostgreSQL when DATABASE_URL says so)"
+	@echo "make test-postgres  start a local PostgreSQL (installing it if missing) and run the suite on it"
+	@echo "make lint           ruff, formatting, makemigrations --check, fixtures --check"
+	@echo "make bench          benchmark figures (dashboards, API, reports)"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system:
+	scripts/ensure-system.sh redis
+
+run: install system
+	scripts/run.sh
+
+test: install
+	scripts/ensure-system.sh redis test
+	$(MAKE) test-suite
+
+test-suite:
+	DJANGO_SETTINGS_MODULE=monitor.settings_test $(PY) manage.py makemigrations --check --dry-run >/dev/null
+	DJANGO_SETTINGS_MODULE=monitor.settings_test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	scripts/ensure-system.sh redis test postgres
+	DATABASE_URL=$$(scripts/postgres-url.sh) $(MAKE) test-suite
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=monitor.settings_test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=monitor.settings_test $(PY) manage.py build_fixtures --check
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install system
+	DJANGO_SETTINGS_MODULE=monitor.settings_test $(PY) -m reporting.bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 .pytest_cache

@@ -1,0 +1,31 @@
+"""Fast settings for the test suite: everything from settings.py, with quick hashing."""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-only-" + "x" * 40)
+os.environ.setdefault("SECURE_COOKIES", "false")
+# The suite's own redis-server (started by tests/conftest.py), never a developer's.
+os.environ.setdefault("TEST_REDIS_PORT", "6399")
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:{os.environ['TEST_REDIS_PORT']}/0")
+
+from .settings import *  # noqa: E402,F403
+from .settings import BASE_DIR, DATABASES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so a real celery worker started by the suite sees the same data.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+if os.environ.get("WORKER_TEST_DATABASE"):
+    # A celery worker started by the suite works on the suite's test database.
+    DATABASES["default"]["NAME"] = os.environ["WORKER_TEST_DATABASE"]

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install the Debian packages a target needs, only when they are missing.
+#   redis     redis-server (celery broker, result backend)
+#   test      Chromium for browser tests, poppler-utils (pdftoppm), WeasyPrint's Pango
+#   postgres  a PostgreSQL server
+set -euo pipefail
+need=()
+for what in "$@"; do
+  case "$what" in
+    redis) command -v redis-server >/dev/null || need+=(redis-server) ;;
+    test)
+      [ -x /usr/bin/chromium ] || need+=(chromium)
+      command -v pdftoppm >/dev/null || need+=(poppler-utils)
+      ldconfig -p | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+      fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+      ;;
+    postgres) command -v pg_ctlcluster >/dev/null || need+=(postgresql) ;;
+    *) echo "ensure-system: unknown component $what" >&2; exit 2 ;;
+  esac
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "Installing missing system packages: ${need[*]}"
+if ! command -v apt-get >/dev/null; then
+  echo "apt-get is not available: please install ${need[*]} with your system's package manager." >&2
+  exit 1
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || { echo "Run as root, or install sudo, to install: ${need[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq || { echo "apt-get update failed: check the network or install ${need[*]} by hand." >&2; exit 1; }
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+  || { echo "Could not install ${need[*]}: install them by hand and run again." >&2; exit 1; }

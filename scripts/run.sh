@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Start the monitor for development: redis (if none answers), migrations, fixtures, then the
+# web server, a celery worker and celery beat in the foreground. Ctrl-C stops all of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+
+if [ ! -f .env ] && [ -z "${SECRET_KEY:-}" ]; then
+  echo "Writing .env for development (DEBUG=true, a random SECRET_KEY); edit it to configure."
+  printf 'DEBUG=true\nSECRET_KEY=%s\n' "$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+fi
+if [ -f .env ]; then set -a; . ./.env; set +a; fi
+REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+export REDIS_URL
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping the monitor..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+redis_host_port=$($PY -c "from urllib.parse import urlparse as u; r=u('$REDIS_URL'); print(r.hostname or '127.0.0.1', r.port or 6379)")
+read -r rhost rport <<<"$redis_host_port"
+if ! redis-cli -h "$rhost" -p "$rport" ping >/dev/null 2>&1; then
+  mkdir -p var/redis
+  echo "Starting redis-server on $rhost:$rport"
+  redis-server --bind "$rhost" --port "$rport" --dir var/redis --save "" --appendonly no >var/redis/redis.log 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 50); do redis-cli -h "$rhost" -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+
+$PY manage.py migrate --noinput
+$PY manage.py load_framework
+if $PY manage.py help setup_periodic_tasks >/dev/null 2>&1; then $PY manage.py setup_periodic_tasks; fi
+if $PY manage.py help seed_demo >/dev/null 2>&1; then $PY manage.py seed_demo --if-empty; fi
+
+.venv/bin/celery -A monitor worker --loglevel=INFO --concurrency=2 &
+pids+=($!)
+.venv/bin/celery -A monitor beat --loglevel=INFO &
+pids+=($!)
+$PY manage.py runserver "$HOST:$PORT" &
+pids+=($!)
+echo
+echo "The GCM Implementation Monitor runs at http://$HOST:$PORT/  (Ctrl-C stops web, worker and beat)"
+echo
+wait -n "${pids[@]}"

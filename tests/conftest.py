@@ -1,0 +1,96 @@
+"""Shared fixtures: the loaded framework, and the real services (redis-server, celery worker)."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def framework(db):
+    """The compact's framework and the Member States, loaded as `make run` loads them."""
+    from commitments.loading import load_framework
+
+    load_framework()
+
+
+def _redis_ping(port):
+    import redis
+
+    try:
+        return redis.Redis(port=port, socket_connect_timeout=0.2).ping()
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server on the suite's own port (settings_test sets REDIS_URL to it)."""
+    port = int(os.environ["TEST_REDIS_PORT"])
+    if _redis_ping(port):
+        yield port
+        return
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is missing: `make test` installs it (scripts/ensure-system.sh redis)"
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not _redis_ping(port):
+        assert proc.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.05)
+    yield port
+    proc.terminate()
+    proc.wait(10)
+
+
+def start_worker(*extra):
+    """A real celery worker process on the suite's redis and test database."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "monitor.settings_test"}
+    db = settings.DATABASES["default"]
+    env["WORKER_TEST_DATABASE"] = db["NAME"]
+    cmd = [sys.executable, "-m", "celery", "-A", "monitor", "worker", "--pool=solo", "--loglevel=INFO", *extra]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for_worker(proc, timeout=60):
+    from monitor.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"celery worker exited:\n{proc.stdout.read()}"
+        if app.control.ping(timeout=0.5):
+            return
+    raise AssertionError("celery worker did not answer within the timeout")
+
+
+def stop_worker(proc, sig=signal.SIGTERM):
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def celery_worker(redis_server, transactional_db):
+    """A real worker for one test; the test's data is committed so the worker sees it."""
+    proc = start_worker()
+    try:
+        wait_for_worker(proc)
+        yield proc
+    finally:
+        stop_worker(proc)
