@@ -20,6 +20,7 @@ SOURCE = FIXTURES_DIR / "source" / "gcm_a_conf_231_3.txt"
 FRAMEWORK_JSON = FIXTURES_DIR / "framework.json"
 STATES_JSON = FIXTURES_DIR / "member_states.json"
 STAKEHOLDER_TYPES_JSON = FIXTURES_DIR / "stakeholder_types.json"
+TARGET_GROUPS_JSON = FIXTURES_DIR / "target_groups.json"
 
 EXPECTED_ACTIONS = [11, 12, 5, 7, 10, 12, 12, 6, 6, 10, 7, 5, 8, 6, 6, 9, 7, 12, 10, 9, 9, 3, 5]
 
@@ -217,6 +218,31 @@ def derive_stakeholder_types():
     return [{"slug": slug, "name": name, "order": i} for i, (slug, name) in enumerate(STAKEHOLDER_TYPES, 1)]
 
 
+# Groups a measure reaches, after the groups the compact names (e.g. paras 15 (g)-(h), 23, 28).
+TARGET_GROUPS = [
+    ("migrant-women", "Migrant women and girls"),
+    ("children", "Migrant children, including unaccompanied and separated children"),
+    ("youth", "Young migrants"),
+    ("migrant-workers", "Migrant workers"),
+    ("irregular-status", "Migrants in an irregular situation"),
+    ("vulnerable", "Migrants in situations of vulnerability"),
+    ("trafficking-victims", "Victims of trafficking in persons"),
+    ("smuggled-migrants", "Smuggled migrants"),
+    ("returnees", "Returning migrants"),
+    ("diasporas", "Diasporas"),
+    ("disaster-displaced", "People displaced by disasters and climate change"),
+    ("detained", "Migrants in detention"),
+    ("older-persons", "Older migrants"),
+    ("persons-with-disabilities", "Migrants with disabilities"),
+    ("host-communities", "Host and receiving communities"),
+    ("families", "Families of migrants"),
+]
+
+
+def derive_target_groups():
+    return [{"slug": slug, "name": name, "order": i} for i, (slug, name) in enumerate(TARGET_GROUPS, 1)]
+
+
 def render(data):
     """The committed form of a fixture file: stable, readable, diff-friendly JSON."""
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
@@ -229,6 +255,7 @@ def derived_files():
         FRAMEWORK_JSON: render(derive_framework(text)),
         STATES_JSON: render(derive_member_states()),
         STAKEHOLDER_TYPES_JSON: render(derive_stakeholder_types()),
+        TARGET_GROUPS_JSON: render(derive_target_groups()),
     }
 
 

@@ -6,7 +6,16 @@ from datetime import date
 from django.db import transaction
 
 from . import framework
-from .models import Action, GuidingPrinciple, Instrument, MemberState, Objective, Paragraph, StakeholderType
+from .models import (
+    Action,
+    GuidingPrinciple,
+    Instrument,
+    MemberState,
+    Objective,
+    Paragraph,
+    StakeholderType,
+    TargetGroup,
+)
 
 
 @dataclass
@@ -68,4 +77,5 @@ def load_framework():
     results["stakeholder types"] = sync(
         StakeholderType, "slug", framework.load_fixture(framework.STAKEHOLDER_TYPES_JSON)
     )
+    results["groups reached"] = sync(TargetGroup, "slug", framework.load_fixture(framework.TARGET_GROUPS_JSON))
     return results

@@ -163,3 +163,295 @@ class StakeholderType(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+
+class TargetGroup(models.Model):
+    """A group of people a measure reaches (migrant women, children, migrant workers ...)."""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("group reached")
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Organisation(models.Model):
+    """A stakeholder organisation that reports; created by the secretariat."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    stakeholder_type = models.ForeignKey(StakeholderType, on_delete=models.PROTECT, verbose_name=_("type"))
+    country = models.ForeignKey(
+        MemberState, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("based in")
+    )
+    website = models.URLField(_("website"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("commitments:organisation", args=[self.pk])
+
+
+class Role(models.TextChoices):
+    CONTRIBUTOR = "contributor", _("State contributor")
+    FOCAL_POINT = "focal_point", _("National focal point")
+    STAKEHOLDER_EDITOR = "stakeholder_editor", _("Stakeholder editor")
+    SECRETARIAT = "secretariat", _("Secretariat")
+    ANALYST = "analyst", _("Analyst")
+
+
+STATE_ROLES = (Role.CONTRIBUTOR, Role.FOCAL_POINT)
+
+
+class Profile(models.Model):
+    """Who a user is in the monitor: a role and, for reporting roles, exactly one entity."""
+
+    user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    member_state = models.ForeignKey(MemberState, null=True, blank=True, on_delete=models.PROTECT)
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("profile")
+        constraints = [
+            models.CheckConstraint(
+                name="profile_entity_matches_role",
+                condition=(
+                    models.Q(role__in=STATE_ROLES, member_state__isnull=False, organisation__isnull=True)
+                    | models.Q(role=Role.STAKEHOLDER_EDITOR, member_state__isnull=True, organisation__isnull=False)
+                    | models.Q(
+                        role__in=[Role.SECRETARIAT, Role.ANALYST], member_state__isnull=True, organisation__isnull=True
+                    )
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def entity(self):
+        return self.member_state or self.organisation
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def published(self):
+        """Records the public sees: the validated, current revision of each record."""
+        return self.filter(is_published=True)
+
+
+class Evidence(models.Model):
+    """One measure taken by one reporting entity, in one revision.
+
+    A record is the chain of revisions sharing `record`; the validated revision is public
+    (`is_published`) while a later revision goes through review. Every write goes through
+    `commitments.services`, which keeps the version counter and the history.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned (not started)")
+        UNDER_WAY = "under_way", _("Under way (limited)")
+        ADVANCED = "advanced", _("Advanced (substantial)")
+        COMPLETED = "completed", _("Completed")
+
+    class Level(models.TextChoices):
+        LOCAL = "local", _("Local")
+        NATIONAL = "national", _("National")
+        REGIONAL = "regional", _("Regional")
+        GLOBAL = "global", _("Global")
+
+    class ReviewState(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned")
+        VALIDATED = "validated", _("Validated")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        SUPERSEDED = "superseded", _("Superseded by a later revision")
+
+    record = models.UUIDField(_("record"), db_index=True, editable=False)
+    revision = models.PositiveSmallIntegerField(_("revision"), default=1, editable=False)
+    member_state = models.ForeignKey(
+        MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence", editable=False
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence", editable=False
+    )
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"))
+    primary_action = models.ForeignKey(
+        Action, on_delete=models.PROTECT, related_name="primary_evidence", verbose_name=_("primary action")
+    )
+    other_actions = models.ManyToManyField(
+        Action, blank=True, related_name="linked_evidence", verbose_name=_("other actions implemented")
+    )
+    status = models.CharField(_("implementation status"), max_length=12, choices=Status.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    principles = models.ManyToManyField(GuidingPrinciple, blank=True, verbose_name=_("guiding principles applied"))
+    partners = models.ManyToManyField(StakeholderType, blank=True, verbose_name=_("partners involved"))
+    groups_reached = models.ManyToManyField(TargetGroup, blank=True, verbose_name=_("groups reached"))
+    challenges = models.TextField(_("challenges"), blank=True)
+    good_practice = models.BooleanField(_("offered as a good practice"), default=False)
+
+    review_state = models.CharField(
+        _("review state"), max_length=12, choices=ReviewState.choices, default=ReviewState.DRAFT, editable=False
+    )
+    is_published = models.BooleanField(_("published"), default=False, editable=False)
+    cycle = models.PositiveSmallIntegerField(_("review cycle"), null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_by = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    validated_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    validated_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-validated_at", "-id"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        constraints = [
+            models.CheckConstraint(
+                name="evidence_one_entity",
+                condition=models.Q(member_state__isnull=False, organisation__isnull=True)
+                | models.Q(member_state__isnull=True, organisation__isnull=False),
+            ),
+            models.UniqueConstraint(fields=["record", "revision"], name="evidence_unique_revision"),
+            models.UniqueConstraint(
+                fields=["record"], condition=models.Q(is_published=True), name="evidence_one_published_revision"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["is_published", "primary_action"], name="evidence_pub_action"),
+            models.Index(fields=["is_published", "member_state"], name="evidence_pub_state"),
+            models.Index(fields=["is_published", "organisation"], name="evidence_pub_org"),
+            models.Index(fields=["is_published", "cycle", "status"], name="evidence_pub_cycle_status"),
+            models.Index(fields=["member_state", "review_state"], name="evidence_state_review"),
+            models.Index(fields=["organisation", "review_state"], name="evidence_org_review"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("commitments:evidence", args=[self.record])
+
+    @property
+    def entity(self):
+        return self.member_state or self.organisation
+
+    @property
+    def is_editable(self):
+        return self.review_state in (self.ReviewState.DRAFT, self.ReviewState.RETURNED)
+
+
+class EvidenceLink(models.Model):
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="links")
+    url = models.URLField(_("address"), max_length=500)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.label or self.url
+
+
+class EvidenceResult(models.Model):
+    """An optional quantitative result: indicator, value, unit, year."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="results")
+    indicator = models.CharField(_("indicator"), max_length=300)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    unit = models.CharField(_("unit"), max_length=50, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.indicator}: {self.value} {self.unit} ({self.year})"
+
+
+def attachment_path(instance, filename):
+    """Generated names only: the uploaded name is kept in the database, never on disk."""
+    import uuid
+
+    return f"attachments/{instance.evidence.record}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A document attached to one revision; older revisions keep their files."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class EvidenceEvent(models.Model):
+    """One step in a record's history: who, when, what changed (field by field) and why."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("created")
+        EDITED = "edited", _("edited")
+        SUBMITTED = "submitted", _("submitted")
+        RETURNED = "returned", _("returned")
+        VALIDATED = "validated", _("validated")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        REOPENED = "reopened", _("new revision opened")
+        IMPORTED = "imported", _("imported from a workbook")
+        COMMENTED = "commented", _("commented")
+
+    record = models.UUIDField(db_index=True)
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(_("reason or comment"), blank=True)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12, blank=True)
+    version = models.PositiveIntegerField()
+    changes = models.JSONField(default=dict, help_text="field -> [before, after]")
+    snapshot = models.JSONField(default=dict, help_text="the whole revision after this step")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import views, views_evidence
 
 app_name = "commitments"
 
@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("objectives/<int:number>/", views.objective_detail, name="objective"),
     re_path(r"^actions/(?P<slug>\d{1,2}[a-z]{1,2})/$", views.action_detail, name="action"),
+    path("evidence/<uuid:record>/", views_evidence.evidence_detail, name="evidence"),
+    path("organisations/<int:pk>/", views_evidence.organisation_detail, name="organisation"),
+    path("states/<str:iso3>/", views_evidence.state_detail, name="state"),
 ]
