@@ -1,6 +1,6 @@
 # GCM Implementation Monitor. `make run` and `make test` set up everything they need.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -16,9 +16,9 @@ help:
 	@echo "make bench          benchmark figures (dashboards, API, reports)"
 
 $(STAMP): requirements.txt requirements-dev.txt
-	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	@$(PYTHON) -c "import sys; assert sys.version_info[:2] == (3, 11)" 2>/dev/null || { echo "Python 3.11 is needed (found: $(PYTHON)). Install python3.11 or set PYTHON=/path/to/python3.11."; exit 1; }
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || scripts/ensure-system.sh venv
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 

@@ -3,6 +3,7 @@
 #   redis     redis-server (celery broker, result backend)
 #   test      Chromium for browser tests, poppler-utils (pdftoppm), WeasyPrint's Pango
 #   postgres  a PostgreSQL server
+#   venv      Debian's python3-venv, when the interpreter lacks ensurepip
 set -euo pipefail
 need=()
 for what in "$@"; do
@@ -14,6 +15,7 @@ for what in "$@"; do
       ldconfig -p | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
       fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
       ;;
+    venv) need+=(python3-venv) ;;
     postgres) command -v pg_ctlcluster >/dev/null || need+=(postgresql) ;;
     *) echo "ensure-system: unknown component $what" >&2; exit 2 ;;
   esac

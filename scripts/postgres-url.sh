@@ -12,7 +12,8 @@ if [ -z "${version:-}" ]; then
 fi
 [ "$status" = online ] || $SUDO pg_ctlcluster "$version" "$cluster" start
 for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 0.5; done
-psql_as_postgres() { $SUDO -u postgres psql -q -p "$port" -v ON_ERROR_STOP=1 "$@" 2>/dev/null || su postgres -c "psql -q -p $port -v ON_ERROR_STOP=1 $(printf '%q ' "$@")"; }
+if [ "$(id -u)" = 0 ]; then as_postgres=(runuser -u postgres --); else as_postgres=(sudo -u postgres); fi
+psql_as_postgres() { "${as_postgres[@]}" psql -q -p "$port" -v ON_ERROR_STOP=1 "$@"; }
 psql_as_postgres -c "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='gcm') THEN CREATE ROLE gcm LOGIN CREATEDB PASSWORD 'gcm'; END IF; END\$\$;"
 psql_as_postgres -tc "SELECT 1 FROM pg_database WHERE datname='gcm'" | grep -q 1 || psql_as_postgres -c "CREATE DATABASE gcm OWNER gcm"
 echo "postgres://gcm:gcm@127.0.0.1:${port}/gcm" >&3
