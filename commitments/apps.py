@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class CommitmentsConfig(AppConfig):
     name = "commitments"
     verbose_name = _("Global Compact commitments")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from . import fulltext
+
+        # SQLite table rebuilds drop the free-text triggers; put them back after each migrate.
+        post_migrate.connect(fulltext.ensure_index, sender=self)

@@ -1,0 +1,283 @@
+"""The one definition of how evidence lists are filtered and sorted.
+
+`EvidenceFilterSet` is used by the public list page, the API (`filterset_class`), the exports,
+and the dashboards and reports; `filter_evidence()` is the entry point for everything that is
+not a DRF view. Lists show published records only, unless `mine=1` asks for the records of
+the user's own entity (the secretariat: all records) in every review state.
+
+Filters on actions, objectives and principles use EXISTS subqueries over the many-to-many
+tables, so a record linked to several matching actions is still listed once.
+"""
+
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from . import fulltext, permissions
+from .models import Action, Evidence, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
+
+ACTION_CODE = re.compile(r"^\s*(\d{1,2})\s*\(?\s*([a-z]{1,2})\s*\)?\s*$", re.IGNORECASE)
+
+# sort parameter -> ORDER BY; NULLs placed explicitly so every backend gives the same order.
+SORTS = {
+    "-validated_at": (F("validated_at").desc(nulls_last=True), "-id"),
+    "validated_at": (F("validated_at").asc(nulls_last=True), "id"),
+    "title": ("title", "id"),
+    "-title": ("-title", "-id"),
+    "status": ("status", "-id"),
+    "state": (F("member_state__name").asc(nulls_last=True), "organisation__name", "id"),
+}
+DEFAULT_SORT = "-validated_at"
+SORT_CHOICES = [
+    ("-validated_at", _("Validated: newest first")),
+    ("validated_at", _("Validated: oldest first")),
+    ("title", _("Title A-Z")),
+    ("-title", _("Title Z-A")),
+    ("status", _("Implementation status")),
+    ("state", _("Reporting entity")),
+]
+
+
+def action_slug(value):
+    """13(a), 13a, ' 13 (A) ' -> '13a'; anything else is returned unchanged (and then rejected)."""
+    match = ACTION_CODE.match(str(value))
+    return f"{match[1]}{match[2].lower()}" if match else str(value)
+
+
+def action_code(value):
+    """'13a' or '13(a)' -> '13(a)', the stored code."""
+    match = ACTION_CODE.match(str(value))
+    return f"{match[1]}({match[2].lower()})" if match else str(value)
+
+
+# --- Choices, read lazily so importing this module never touches the database ---------------
+
+
+def objective_choices():
+    return [(str(n), str(n)) for n in Objective.objects.values_list("number", flat=True)]
+
+
+def action_choices():
+    return [(action_slug(code), code) for code in Action.objects.values_list("code", flat=True)]
+
+
+def principle_choices():
+    return [(p.letter, f"({p.letter}) {p.name}") for p in GuidingPrinciple.objects.all()]
+
+
+def entity_kind_choices():
+    return [("state", _("Member State"))] + list(StakeholderType.objects.values_list("slug", "name"))
+
+
+def region_choices():
+    regions = MemberState.objects.order_by("region").values_list("region", flat=True).distinct()
+    return [(r, r) for r in regions if r]
+
+
+def subregion_choices():
+    subregions = MemberState.objects.order_by("subregion").values_list("subregion", flat=True).distinct()
+    return [(r, r) for r in subregions if r]
+
+
+def organisations_for(request):
+    """Organisations a user may pick: active ones (the secretariat: all; editors: also their own)."""
+    user = getattr(request, "user", None)
+    if permissions.is_secretariat(user):
+        return Organisation.objects.all()
+    profile = permissions.profile_of(user)
+    own = Q(pk=profile.organisation_id) if profile and profile.organisation_id else Q(pk__in=[])
+    return Organisation.objects.filter(Q(is_active=True) | own)
+
+
+# --- Fields that accept the identifiers people type --------------------------------------------
+
+
+class ActionCodesField(forms.MultipleChoiceField):
+    """Action codes as 13a or 13(a)."""
+
+    def to_python(self, value):
+        return [action_slug(v) for v in super().to_python(value)]
+
+
+class StateCodesField(forms.ModelMultipleChoiceField):
+    """ISO3 codes, in any case."""
+
+    def clean(self, value):
+        if isinstance(value, list | tuple):
+            value = [str(v).strip().upper() for v in value]
+        return super().clean(value)
+
+
+class ActionsFilter(django_filters.MultipleChoiceFilter):
+    field_class = ActionCodesField
+
+
+class StatesFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = StateCodesField
+
+
+class IntegerFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+def linked_to_actions(actions):
+    """Records whose primary action, or one of whose other actions, is in `actions` (a queryset)."""
+    through = Evidence.other_actions.through
+    other = through.objects.filter(evidence_id=OuterRef("pk"), action__in=actions)
+    return Q(primary_action__in=actions) | Q(Exists(other))
+
+
+def region_of_entity():
+    """The M49 region of a record's entity: the State's, or the organisation's country's."""
+    return Coalesce(F("member_state__region"), F("organisation__country__region"))
+
+
+class EvidenceFilterSet(django_filters.FilterSet):
+    objective = django_filters.MultipleChoiceFilter(
+        label=_("Objective"), choices=objective_choices, method="filter_objective"
+    )
+    action = ActionsFilter(label=_("Action"), choices=action_choices, method="filter_action")
+    state = StatesFilter(
+        label=_("Member State"), queryset=MemberState.objects.all(), to_field_name="iso3", method="filter_state"
+    )
+    organisation = django_filters.ModelChoiceFilter(label=_("Organisation"), queryset=organisations_for)
+    entity_kind = django_filters.ChoiceFilter(
+        label=_("Reported by"), choices=entity_kind_choices, method="filter_entity_kind", empty_label=_("Anyone")
+    )
+    region = django_filters.ChoiceFilter(
+        label=_("Region"), choices=region_choices, method="filter_region", empty_label=_("All regions")
+    )
+    subregion = django_filters.ChoiceFilter(
+        label=_("Sub-region"), choices=subregion_choices, method="filter_subregion", empty_label=_("All sub-regions")
+    )
+    cycle = IntegerFilter(label=_("Review cycle"), field_name="cycle", min_value=1, max_value=99)
+    status = django_filters.MultipleChoiceFilter(label=_("Implementation status"), choices=Evidence.Status.choices)
+    level = django_filters.MultipleChoiceFilter(label=_("Level"), choices=Evidence.Level.choices)
+    principle = django_filters.MultipleChoiceFilter(
+        label=_("Guiding principle"), choices=principle_choices, method="filter_principle"
+    )
+    good_practice = django_filters.BooleanFilter(label=_("Offered as a good practice"))
+    validated_from = django_filters.DateFilter(
+        label=_("Validated on or after"), field_name="validated_at", lookup_expr="date__gte"
+    )
+    validated_to = django_filters.DateFilter(
+        label=_("Validated on or before"), field_name="validated_at", lookup_expr="date__lte"
+    )
+    q = django_filters.CharFilter(label=_("Words in title or description"), method="filter_text", max_length=200)
+    mine = django_filters.BooleanFilter(
+        label=_("My entity's records, in every review state"), method="filter_nothing", widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=SORT_CHOICES, method="filter_nothing", empty_label=None
+    )
+
+    class Meta:
+        model = Evidence
+        fields = []
+
+    def filter_objective(self, queryset, name, value):
+        return queryset.filter(linked_to_actions(Action.objects.filter(objective__number__in=value)))
+
+    def filter_action(self, queryset, name, value):
+        return queryset.filter(linked_to_actions(Action.objects.filter(code__in=[action_code(v) for v in value])))
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(member_state__in=value)
+
+    def filter_entity_kind(self, queryset, name, value):
+        if value == "state":
+            return queryset.filter(member_state__isnull=False)
+        return queryset.filter(organisation__stakeholder_type__slug=value)
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(Q(member_state__region=value) | Q(organisation__country__region=value))
+
+    def filter_subregion(self, queryset, name, value):
+        return queryset.filter(Q(member_state__subregion=value) | Q(organisation__country__subregion=value))
+
+    def filter_principle(self, queryset, name, value):
+        through = Evidence.principles.through
+        return queryset.filter(
+            Exists(through.objects.filter(evidence_id=OuterRef("pk"), guidingprinciple__letter__in=value))
+        )
+
+    def filter_active_from(self, queryset, name, value):
+        """Overlap: the measure had not ended before `from`."""
+        return queryset.filter(Q(end_date__gte=value) | Q(end_date__isnull=True))
+
+    def filter_active_to(self, queryset, name, value):
+        """Overlap: the measure had started by `to`."""
+        return queryset.filter(Q(start_date__lte=value) | Q(start_date__isnull=True))
+
+    def filter_text(self, queryset, name, value):
+        return fulltext.search(queryset, value)
+
+    def filter_nothing(self, queryset, name, value):
+        """`mine` and `sort` act in filter_queryset, which sees them together."""
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = self._scope(queryset, self.form.cleaned_data.get("mine"))
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*SORTS[self.form.cleaned_data.get("sort") or DEFAULT_SORT])
+
+    def _scope(self, queryset, mine):
+        """Published records; with mine=1, the user's own entity's (the secretariat's: all)."""
+        user = getattr(self.request, "user", None)
+        if mine and permissions.is_secretariat(user):
+            return permissions.visible_evidence(user, queryset)
+        profile = permissions.profile_of(user)
+        if mine and profile and profile.entity:
+            return permissions.visible_evidence(user, queryset).filter(permissions.entity_filter(profile))
+        return queryset.filter(is_published=True)
+
+
+# `from` and `to` are Python keywords, so these two are added by name.
+EvidenceFilterSet.base_filters = {
+    **{k: v for k, v in EvidenceFilterSet.base_filters.items() if k not in ("q", "mine", "sort")},
+    "from": django_filters.DateFilter(label=_("Active on or after"), method="filter_active_from"),
+    "to": django_filters.DateFilter(label=_("Active on or before"), method="filter_active_to"),
+    **{k: EvidenceFilterSet.base_filters[k] for k in ("mine", "sort")},
+}
+EvidenceFilterSet.base_filters = {"q": EvidenceFilterSet.declared_filters["q"], **EvidenceFilterSet.base_filters}
+
+
+class _UserOnly:
+    """What the filters need from a request, for callers that only have a user."""
+
+    def __init__(self, user):
+        self.user = user
+
+
+def filter_evidence(params, user, queryset=None):
+    """(filterset, queryset) for a query string: visible records, filtered and sorted.
+
+    An invalid parameter yields no records and `filterset.errors` says why; callers show it
+    (form errors on pages, a 400 from the API and the exports).
+    """
+    base = permissions.visible_evidence(user, queryset)
+    filterset = EvidenceFilterSet(params, queryset=base, request=_UserOnly(user))
+    if not filterset.is_valid():
+        return filterset, base.none()
+    return filterset, filterset.qs
+
+
+def facet_counts(queryset):
+    """Counts per status, level, region and objective (of the primary action): four grouped queries."""
+    queryset = queryset.order_by()
+
+    def grouped(expression):
+        rows = queryset.annotate(key=expression).values("key").annotate(n=Count("id")).order_by("key")
+        return [(row["key"], row["n"]) for row in rows if row["key"] is not None]
+
+    status_labels, level_labels = dict(Evidence.Status.choices), dict(Evidence.Level.choices)
+    return {
+        "status": [(key, status_labels.get(key, key), n) for key, n in grouped(F("status"))],
+        "level": [(key, level_labels.get(key, key), n) for key, n in grouped(F("level"))],
+        "region": [(key, key, n) for key, n in grouped(region_of_entity())],
+        "objective": [(key, key, n) for key, n in grouped(F("primary_action__objective__number"))],
+    }
