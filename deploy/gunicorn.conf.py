@@ -1,0 +1,59 @@
+"""Gunicorn settings of the GCM Implementation Monitor: `gunicorn -c deploy/gunicorn.conf.py monitor.wsgi:application`.
+
+Every value can be changed from the environment (systemd: /etc/gcm/env; compose: `environment:`).
+An empty variable counts as unset, so a line like `GUNICORN_WORKERS=` keeps the default.
+
+GUNICORN_BIND         address to listen on (default 127.0.0.1:8000, behind nginx; compose uses 0.0.0.0:8000)
+GUNICORN_WORKERS      worker processes (default 2 x CPU cores + 1, capped at GUNICORN_MAX_WORKERS)
+GUNICORN_MAX_WORKERS  the cap on the default number of workers (default 8)
+FORWARDED_ALLOW_IPS   proxies trusted to set X-Forwarded-Proto (default 127.0.0.1,::1: nginx on the same host)
+GUNICORN_LOG_LEVEL    gunicorn's own log level (default info)
+"""
+
+import os
+
+
+def _env_str(name, default):
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_int(name, default):
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be 1 or more, not {value}")
+    return value
+
+
+def _cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may actually run on
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+bind = _env_str("GUNICORN_BIND", "127.0.0.1:8000")
+workers = _env_int("GUNICORN_WORKERS", min(2 * _cpu_count() + 1, _env_int("GUNICORN_MAX_WORKERS", 8)))
+# Long work (reports, imports) runs in celery; a request taking a minute is stuck.
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so slow leaks cannot grow; the jitter keeps them from restarting together.
+max_requests = 1000
+max_requests_jitter = 100
+# Only these addresses may tell gunicorn a request came over HTTPS (X-Forwarded-Proto).
+forwarded_allow_ips = _env_str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Logs go to stdout/stderr: the journal under systemd, `docker compose logs` under compose.
+accesslog = "-"
+errorlog = "-"
+loglevel = _env_str("GUNICORN_LOG_LEVEL", "info")
+capture_output = True
+proc_name = "gcm-web"
+# Worker heartbeats on tmpfs, not on a possibly slow disk (recommended in containers).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 (tmpfs, not a temp file)
