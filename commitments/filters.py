@@ -155,10 +155,17 @@ class EvidenceFilterSet(django_filters.FilterSet):
         label=_("Sub-region"), choices=subregion_choices, method="filter_subregion", empty_label=_("All sub-regions")
     )
     cycle = IntegerFilter(label=_("Review cycle"), field_name="cycle", min_value=1, max_value=99)
-    status = django_filters.MultipleChoiceFilter(label=_("Implementation status"), choices=Evidence.Status.choices)
-    level = django_filters.MultipleChoiceFilter(label=_("Level"), choices=Evidence.Level.choices)
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Implementation status"), choices=Evidence.Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    level = django_filters.MultipleChoiceFilter(
+        label=_("Level"), choices=Evidence.Level.choices, widget=forms.CheckboxSelectMultiple
+    )
     principle = django_filters.MultipleChoiceFilter(
-        label=_("Guiding principle"), choices=principle_choices, method="filter_principle"
+        label=_("Guiding principle"),
+        choices=principle_choices,
+        method="filter_principle",
+        widget=forms.CheckboxSelectMultiple,
     )
     good_practice = django_filters.BooleanFilter(label=_("Offered as a good practice"))
     validated_from = django_filters.DateFilter(
@@ -186,6 +193,8 @@ class EvidenceFilterSet(django_filters.FilterSet):
         return queryset.filter(linked_to_actions(Action.objects.filter(code__in=[action_code(v) for v in value])))
 
     def filter_state(self, queryset, name, value):
+        if not value:  # an empty queryset when no State is chosen
+            return queryset
         return queryset.filter(member_state__in=value)
 
     def filter_entity_kind(self, queryset, name, value):

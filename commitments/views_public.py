@@ -1,0 +1,51 @@
+"""The public evidence list, its exports, and nothing that writes.
+
+The list and the exports read the same query string through `filters.filter_evidence`, so an
+export holds exactly the records the list shows, in the same order.
+"""
+
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from . import exports, permissions
+from .filters import facet_counts, filter_evidence
+
+PAGE_SIZE = 25
+
+
+def _query_without(request, *names):
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def evidence_list(request):
+    filterset, queryset = filter_evidence(request.GET, request.user)
+    rows = queryset.select_related("member_state", "organisation", "primary_action")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    profile = permissions.profile_of(request.user)
+    return render(
+        request,
+        "commitments/evidence_list.html",
+        {
+            "filterset": filterset,
+            "form": filterset.form,
+            "page": page,
+            "records": page.object_list,
+            "facets": facet_counts(queryset) if filterset.is_valid() else {},
+            "query": _query_without(request, "page"),
+            "can_see_own": permissions.is_secretariat(request.user) or bool(profile and profile.entity),
+        },
+    )
+
+
+def evidence_export(request, fmt):
+    filterset, queryset = filter_evidence(request.GET, request.user)
+    if not filterset.is_valid():
+        lines = [f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()]
+        message = _("The export was not made because some filters are not valid:") + "\n" + "\n".join(lines)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    return exports.response(queryset, fmt)
