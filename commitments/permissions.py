@@ -84,3 +84,16 @@ def can_record_for(user):
     if profile and profile.role in (Role.CONTRIBUTOR, Role.FOCAL_POINT, Role.STAKEHOLDER_EDITOR):
         return profile.entity
     return None
+
+
+def can_see_unpublished_history(user, evidence):
+    """Events of unpublished revisions (drafts, returns, comments) are for the entity and the secretariat."""
+    return is_secretariat(user) or is_member(user, evidence)
+
+
+def managed_state(user):
+    """The Member State whose contributors this user manages (focal points only), or None."""
+    profile = profile_of(user)
+    if profile and profile.role == Role.FOCAL_POINT:
+        return profile.member_state
+    return None

@@ -394,8 +394,10 @@ def _looks_like_csv(head):
     return bool(lines) and "\x00" not in text and all("," in line or ";" in line for line in lines)
 
 
-def attachment_add(*, user, evidence, upload):
-    """Attach an uploaded file to an editable revision, after checking its size and real type."""
+def check_upload(upload):
+    """The upload's real content type, or ValidationError if it is too large or not accepted.
+
+    Forms call this before writing anything, so one bad file among several stops them all."""
     limit = settings.MAX_UPLOAD_MB * 1024 * 1024
     if upload.size > limit:
         raise ValidationError(
@@ -410,6 +412,12 @@ def attachment_add(*, user, evidence, upload):
             _("%(name)s is not a file type the monitor accepts. Attach PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG or CSV.")
             % {"name": upload.name}
         )
+    return mime
+
+
+def attachment_add(*, user, evidence, upload):
+    """Attach an uploaded file to an editable revision, after checking its size and real type."""
+    mime = check_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

@@ -1,8 +1,9 @@
 """Public pages of the framework: the objectives, one objective, one action."""
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
-from .models import Action, GuidingPrinciple, Instrument, Objective
+from .models import Action, Evidence, GuidingPrinciple, Instrument, Objective
 
 
 def home(request):
@@ -27,4 +28,13 @@ def objective_detail(request, number):
 def action_detail(request, slug):
     number, letter = slug.rstrip("abcdefghijklmnopqrstuvwxyz"), slug.lstrip("0123456789")
     action = get_object_or_404(Action.objects.select_related("objective"), code=f"{number}({letter})")
-    return render(request, "commitments/action.html", {"action": action, "objective": action.objective})
+    # Published evidence that implements the action, as primary or linked action: one query.
+    evidence = (
+        Evidence.objects.published()
+        .filter(Q(primary_action=action) | Q(other_actions=action))
+        .distinct()
+        .select_related("member_state", "organisation", "primary_action")
+        .order_by("-validated_at", "-id")[:50]
+    )
+    context = {"action": action, "objective": action.objective, "evidence": evidence}
+    return render(request, "commitments/action.html", context)

@@ -51,3 +51,24 @@ def test_env_example_documents_every_variable_the_settings_read():
     documented = set(re.findall(r"^#?\s*([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read, "the pattern found no variables"
     assert read <= documented, f"undocumented: {sorted(read - documented)}"
+
+
+def test_a_copied_env_example_with_empty_values_uses_the_defaults(tmp_path):
+    example = (ROOT / ".env.example").read_text()
+    env_file = tmp_path / "env"
+    env_file.write_text(example.replace("DEBUG=false", "DEBUG=true"))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import monitor.settings as s; print(s.DATABASES['default']['ENGINE'], s.MEDIA_ROOT, s.CELERY_BROKER_URL)",
+        ],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "SECRET_KEY")}
+        | {"ENV_FILE": str(env_file)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    engine, media, broker = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3" and media.endswith("var/media") and broker.startswith("redis://")
