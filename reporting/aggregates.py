@@ -96,3 +96,96 @@ def actions_covered(qs):
     linked_through = Evidence.other_actions.through.objects.filter(evidence__in=qs.order_by().values("pk"))
     linked = set(linked_through.values_list("action__code", flat=True).distinct())
     return primary | linked
+
+
+# --- The dashboard cube: every global chart from one grouped query -----------------------------
+#
+# The global dashboard needs status by objective, objectives x regions, records by State, status
+# by cycle and participation by kind. Running those five GROUP BYs scans the evidence five
+# times; `dashboard_cube` scans it once, grouped by every key the charts need, and folds the
+# (at most a few tens of thousands of) rows in Python. Key ids are mapped to names with the small
+# reference tables, read once per call.
+
+
+def dashboard_cube(qs):
+    """One grouped query: rows of (objective, state id, org type id, org region, cycle, status, n)."""
+    rows = (
+        qs.order_by()
+        .values_list(
+            "primary_action__objective__number",
+            "member_state_id",
+            "organisation__stakeholder_type_id",
+            "organisation__country__region",
+            "cycle",
+            "status",
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return list(rows)
+
+
+def fold_cube(rows, states, types):
+    """The cube folded into the shapes of the single-figure selectors above, plus totals.
+
+    `states` maps a MemberState id to (iso3, region); `types` a StakeholderType id to its slug.
+    """
+    out = {
+        "by_objective_status": {},
+        "by_objective_region": {},
+        "by_state": {},
+        "by_cycle_status": {},
+        "participation": {},
+        "by_status": {},
+    }
+    records = 0
+    for objective, state_id, type_id, org_region, cycle, status, n in rows:
+        records += n
+        if state_id is not None:
+            iso3, region = states[state_id]
+            out["by_state"][iso3] = out["by_state"].get(iso3, 0) + n
+            kind = "member-state"
+        else:
+            region, kind = org_region, types.get(type_id)
+        _bump(out["by_objective_status"], objective, status, n)
+        if region:
+            _bump(out["by_objective_region"], objective, region, n)
+        _bump(out["by_cycle_status"], cycle, status, n)
+        out["participation"][kind] = out["participation"].get(kind, 0) + n
+        out["by_status"][status] = out["by_status"].get(status, 0) + n
+    out["totals"] = {
+        "records": records,
+        "states": len(out["by_state"]),
+        "objectives": len(out["by_objective_status"]),
+    }
+    return out
+
+
+def _bump(table, row, column, n):
+    cells = table.setdefault(row, {})
+    cells[column] = cells.get(column, 0) + n
+
+
+def reference_maps():
+    """(states: id -> (iso3, region), types: id -> slug): two small queries."""
+    from commitments.models import MemberState, StakeholderType
+
+    states = {pk: (iso3, region) for pk, iso3, region in MemberState.objects.values_list("id", "iso3", "region")}
+    types = dict(StakeholderType.objects.values_list("id", "slug"))
+    return states, types
+
+
+def dashboard_data(qs):
+    """Everything the global dashboard draws, from two aggregate queries (cube + principles)."""
+    states, types = reference_maps()
+    data = fold_cube(dashboard_cube(qs), states, types)
+    data["principles"] = principles_applied(qs)
+    return data
+
+
+def by_action_status(qs):
+    """{action code: {status: count}} by primary action."""
+    result = {}
+    for row in count_by(qs, "status", code=F("primary_action__code")):
+        result.setdefault(row["code"], {})[row["status"]] = row["n"]
+    return result
