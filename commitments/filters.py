@@ -108,8 +108,44 @@ class StateCodesField(forms.ModelMultipleChoiceField):
 
     def clean(self, value):
         if isinstance(value, list | tuple):
-            value = [str(v).strip().upper() for v in value]
+            value = [str(v).strip().upper().replace("\x00", "") for v in value]
         return super().clean(value)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (also 1/0, yes/no, on/off); anything else is an error, not silently 'unknown'."""
+
+    widget = forms.NullBooleanSelect
+    TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+    def to_python(self, value):
+        if value in (None, "", "unknown") or isinstance(value, bool):
+            return value if isinstance(value, bool) else None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(_("Give true or false."), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class RawNullBooleanSelect(forms.NullBooleanSelect):
+    """Hands the submitted text to the field, so a wrong value is reported instead of ignored."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class RawCheckbox(forms.CheckboxInput):
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class ActionsFilter(django_filters.MultipleChoiceFilter):
@@ -154,7 +190,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
     subregion = django_filters.ChoiceFilter(
         label=_("Sub-region"), choices=subregion_choices, method="filter_subregion", empty_label=_("All sub-regions")
     )
-    cycle = IntegerFilter(label=_("Review cycle"), field_name="cycle", min_value=1, max_value=99)
+    cycle = IntegerFilter(label=_("Review cycle"), field_name="cycle")
     status = django_filters.MultipleChoiceFilter(
         label=_("Implementation status"), choices=Evidence.Status.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -167,16 +203,16 @@ class EvidenceFilterSet(django_filters.FilterSet):
         method="filter_principle",
         widget=forms.CheckboxSelectMultiple,
     )
-    good_practice = django_filters.BooleanFilter(label=_("Offered as a good practice"))
+    good_practice = StrictBooleanFilter(label=_("Offered as a good practice"), widget=RawNullBooleanSelect)
     validated_from = django_filters.DateFilter(
         label=_("Validated on or after"), field_name="validated_at", lookup_expr="date__gte"
     )
     validated_to = django_filters.DateFilter(
         label=_("Validated on or before"), field_name="validated_at", lookup_expr="date__lte"
     )
-    q = django_filters.CharFilter(label=_("Words in title or description"), method="filter_text", max_length=200)
-    mine = django_filters.BooleanFilter(
-        label=_("My entity's records, in every review state"), method="filter_nothing", widget=forms.CheckboxInput
+    q = django_filters.CharFilter(label=_("Words in title or description"), method="filter_text")
+    mine = StrictBooleanFilter(
+        label=_("My entity's records, in every review state"), method="filter_nothing", widget=RawCheckbox
     )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"), choices=SORT_CHOICES, method="filter_nothing", empty_label=None
@@ -186,29 +222,29 @@ class EvidenceFilterSet(django_filters.FilterSet):
         model = Evidence
         fields = []
 
-    def filter_objective(self, queryset, name, value):
+    def filter_objective(self, queryset, name, value: list[int]):
         return queryset.filter(linked_to_actions(Action.objects.filter(objective__number__in=value)))
 
-    def filter_action(self, queryset, name, value):
+    def filter_action(self, queryset, name, value: list[str]):
         return queryset.filter(linked_to_actions(Action.objects.filter(code__in=[action_code(v) for v in value])))
 
-    def filter_state(self, queryset, name, value):
+    def filter_state(self, queryset, name, value: list[str]):
         if not value:  # an empty queryset when no State is chosen
             return queryset
         return queryset.filter(member_state__in=value)
 
-    def filter_entity_kind(self, queryset, name, value):
+    def filter_entity_kind(self, queryset, name, value: str):
         if value == "state":
             return queryset.filter(member_state__isnull=False)
         return queryset.filter(organisation__stakeholder_type__slug=value)
 
-    def filter_region(self, queryset, name, value):
+    def filter_region(self, queryset, name, value: str):
         return queryset.filter(Q(member_state__region=value) | Q(organisation__country__region=value))
 
-    def filter_subregion(self, queryset, name, value):
+    def filter_subregion(self, queryset, name, value: str):
         return queryset.filter(Q(member_state__subregion=value) | Q(organisation__country__subregion=value))
 
-    def filter_principle(self, queryset, name, value):
+    def filter_principle(self, queryset, name, value: list[str]):
         through = Evidence.principles.through
         return queryset.filter(
             Exists(through.objects.filter(evidence_id=OuterRef("pk"), guidingprinciple__letter__in=value))

@@ -44,8 +44,12 @@ SQLITE_REBUILD = "INSERT INTO commitments_evidence_fts(commitments_evidence_fts)
 SQLITE_MATCH = "SELECT rowid FROM commitments_evidence_fts WHERE commitments_evidence_fts MATCH %s"
 
 
+MAX_WORDS = 20
+
+
 def words(text):
-    return WORD.findall(text or "")
+    """The plain words of a query (at most 20): punctuation, operators and quotes are dropped."""
+    return WORD.findall(text or "")[:MAX_WORDS]
 
 
 def search_vector():

@@ -1,0 +1,45 @@
+"""OpenAPI post-processing: the evidence filters' allowed values, read from the framework.
+
+The filters' choices come from the database (objectives, actions, States ...), which
+drf-spectacular does not evaluate; this hook writes them into the schema as enums, so clients
+and schema-driven tests know exactly which values are accepted.
+"""
+
+from commitments import filters
+from commitments.models import Organisation
+
+
+def _values(choices):
+    return [value for value, _label in choices]
+
+
+def _enums():
+    return {
+        "objective": ("integer", [int(v) for v in _values(filters.objective_choices())]),
+        "action": ("string", _values(filters.action_choices())),
+        "state": ("string", _values(filters.MemberState.objects.values_list("iso3", "iso3"))),
+        "entity_kind": ("string", _values(filters.entity_kind_choices())),
+        "region": ("string", _values(filters.region_choices())),
+        "subregion": ("string", _values(filters.subregion_choices())),
+        "principle": ("string", _values(filters.principle_choices())),
+        "organisation": ("integer", list(Organisation.objects.filter(is_active=True).values_list("pk", flat=True))),
+    }
+
+
+def evidence_filter_enums(result, generator, request, public):
+    enums = _enums()
+    for path, operations in result.get("paths", {}).items():
+        if not path.endswith("/evidence/"):
+            continue
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") != "query" or parameter["name"] not in enums:
+                    continue
+                kind, values = enums[parameter["name"]]
+                if not values:
+                    continue
+                schema = parameter["schema"]
+                target = schema["items"] if schema.get("type") == "array" else schema
+                target.clear()
+                target.update({"type": kind, "enum": values})
+    return result

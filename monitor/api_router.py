@@ -1,0 +1,18 @@
+"""The one router of the REST API, mounted at /api/v1/ (cookiecutter-django's config/api_router.py)."""
+
+from rest_framework.routers import DefaultRouter
+
+from commitments.api import views
+
+router = DefaultRouter()
+router.register("instrument", views.InstrumentViewSet, basename="instrument")
+router.register("principles", views.GuidingPrincipleViewSet, basename="principle")
+router.register("objectives", views.ObjectiveViewSet, basename="objective")
+router.register("actions", views.ActionViewSet, basename="action")
+router.register("states", views.MemberStateViewSet, basename="state")
+router.register("stakeholder-types", views.StakeholderTypeViewSet, basename="stakeholder-type")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
+
+app_name = "api"
+urlpatterns = router.urls
