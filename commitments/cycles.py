@@ -12,6 +12,9 @@ ADOPTION = date(2018, 12, 19)
 FIRST_IMRF_YEAR = 2022
 IMRF_INTERVAL = 4
 DEFAULT_IMRF_CLOSE = (5, 20)
+# A callable returning {cycle: actual closing date}, set by the reporting app (which records the
+# Forum's actual days) so this module never imports it. None: the rule's dates.
+ENDS_PROVIDER = None
 
 
 def imrf_year(cycle):
@@ -26,6 +29,8 @@ def cycle_for(day, ends=None):
     """The number of the cycle a date falls in; `ends` maps cycle -> actual closing date."""
     if day < ADOPTION:
         raise ValueError(f"{day} is before the compact's adoption")
+    if ends is None and ENDS_PROVIDER is not None:
+        ends = ENDS_PROVIDER()
     ends = ends or {}
     cycle = 1
     while day > ends.get(cycle, default_cycle_end(cycle)):

@@ -1,0 +1,506 @@
+"""Compiled reports: requesting a version, choosing its evidence, its content as plain data,
+and compiling its files once, even when a worker dies half-way.
+
+A report uses the published evidence of its scope validated in its cycle before its data
+cut-off. Only a national report may include the State's unpublished working revisions
+(`include_unpublished`, for the State's own preparation); such a report is visible only to
+that State's people and the secretariat.
+
+Compilation claims the version with a conditional UPDATE (queued -> running, with the task
+id), writes every file into a temporary directory, renames the directory into place in one
+step, and only then marks the report complete: a report is never complete without its files,
+and no file is published for a report that is not complete.
+"""
+
+import logging
+import os
+import shutil
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from commitments import permissions
+from commitments.filters import filter_evidence
+from commitments.models import Action, Evidence, MemberState, Objective, Role, StakeholderType
+
+from . import aggregates
+from .models import Report, ReportFile, ReportKind
+
+log = logging.getLogger(__name__)
+S = Evidence.ReviewState
+TRANSIENT_ERRORS = (OperationalError, OSError)
+WORKING_STATES = (S.DRAFT, S.SUBMITTED, S.RETURNED)
+
+
+# --- Who may see and compile -------------------------------------------------------------------
+
+
+def visible_reports(user, queryset=None):
+    """Reports compiled from published evidence: everyone. With unpublished records: the State's people
+    and the secretariat."""
+    queryset = Report.objects.all() if queryset is None else queryset
+    if permissions.is_secretariat(user):
+        return queryset
+    profile = permissions.profile_of(user)
+    own_state = Q(member_state_id=profile.member_state_id) if profile and profile.member_state_id else Q(pk__in=[])
+    return queryset.filter(Q(include_unpublished=False) | own_state)
+
+
+def can_view_report(user, report):
+    return visible_reports(user, Report.objects.filter(pk=report.pk)).exists()
+
+
+def compile_allowed(user, kind, member_state=None, include_unpublished=False):
+    """Secretariat: any report. Focal point: their own State's national report. Analyst: published-only."""
+    if permissions.is_secretariat(user):
+        return True
+    profile = permissions.profile_of(user)
+    if profile is None:
+        return False
+    if profile.role == Role.FOCAL_POINT:
+        return kind == ReportKind.NATIONAL and member_state is not None and member_state.pk == profile.member_state_id
+    return profile.role == Role.ANALYST and not include_unpublished
+
+
+# --- Requesting a version ----------------------------------------------------------------------
+
+
+def scope_key(kind, member_state=None, region="", objective=None, stakeholder_type=None):
+    if kind == ReportKind.NATIONAL:
+        return member_state.iso3
+    if kind == ReportKind.REGIONAL:
+        return region
+    if kind == ReportKind.OBJECTIVE:
+        return f"objective-{objective.number}"
+    if kind == ReportKind.STAKEHOLDER:
+        return stakeholder_type.slug if stakeholder_type else "stakeholders"
+    return "global"
+
+
+def _check_scope(kind, member_state, region, objective, include_unpublished):
+    errors = {}
+    if kind not in ReportKind.values:
+        errors["kind"] = [_("Choose a kind of report.")]
+    if kind == ReportKind.NATIONAL and member_state is None:
+        errors["member_state"] = [_("A national report needs a Member State.")]
+    if kind == ReportKind.REGIONAL and not MemberState.objects.filter(region=region).exists():
+        errors["region"] = [_("A regional report needs one of the M49 regions.")]
+    if kind == ReportKind.OBJECTIVE and objective is None:
+        errors["objective"] = [_("An objective report needs an objective.")]
+    if include_unpublished and kind != ReportKind.NATIONAL:
+        errors["include_unpublished"] = [_("Only a national report can include unpublished records.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def request_report(
+    *,
+    kind,
+    cycle,
+    user=None,
+    member_state=None,
+    region="",
+    objective=None,
+    stakeholder_type=None,
+    include_unpublished=False,
+    data_cutoff=None,
+    milestone=None,
+):
+    """A new queued version of a report. Raises PermissionDenied, ValidationError, or IntegrityError
+    when the milestone's report was already claimed."""
+    _check_scope(kind, member_state, region, objective, include_unpublished)
+    if user is not None and not compile_allowed(user, kind, member_state, include_unpublished):
+        raise PermissionDenied(_("You are not allowed to compile this report."))
+    key = scope_key(kind, member_state, region, objective, stakeholder_type)
+    cutoff = (data_cutoff or timezone.now()).replace(microsecond=0)
+    fields = {
+        "kind": kind,
+        "scope_key": key,
+        "cycle": cycle,
+        "member_state": member_state if kind == ReportKind.NATIONAL else None,
+        "region": region if kind == ReportKind.REGIONAL else "",
+        "objective": objective if kind == ReportKind.OBJECTIVE else None,
+        "stakeholder_type": stakeholder_type if kind == ReportKind.STAKEHOLDER else None,
+        "include_unpublished": include_unpublished,
+        "data_cutoff": cutoff,
+        "milestone": milestone,
+        "requested_by": user,
+        "scheduled": user is None,
+        "parameters": {"include_unpublished": include_unpublished, "data_cutoff": cutoff.isoformat()},
+    }
+    for _attempt in range(5):
+        last = Report.objects.filter(kind=kind, scope_key=key, cycle=cycle).aggregate(v=Max("version"))["v"]
+        try:
+            with transaction.atomic():
+                return Report.objects.create(version=(last or 0) + 1, **fields)
+        except IntegrityError:
+            if (
+                milestone is not None
+                and Report.objects.filter(kind=kind, scope_key=key, cycle=cycle, milestone=milestone).exists()
+            ):
+                raise
+    raise IntegrityError("could not number the report version")
+
+
+def cutoff_of(day):
+    """A milestone's cut-off day as the instant it begins (UTC): evidence validated before it."""
+    return datetime.combine(day, dtime.min, tzinfo=UTC)
+
+
+# --- The evidence of a report ------------------------------------------------------------------
+
+
+def _scope_params(report):
+    if report.kind == ReportKind.NATIONAL:
+        return {"state": [report.member_state.iso3]}
+    if report.kind == ReportKind.REGIONAL:
+        return {"region": report.region}
+    if report.kind == ReportKind.OBJECTIVE:
+        return {"objective": [str(report.objective.number)]}
+    if report.kind == ReportKind.STAKEHOLDER:
+        return {"entity_kind": report.stakeholder_type.slug} if report.stakeholder_type_id else {}
+    return {}
+
+
+def _published(report, cycle):
+    """Published evidence of the report's scope, validated in `cycle` before the cut-off."""
+    _filterset, queryset = filter_evidence(_scope_params(report), None)
+    queryset = queryset.filter(cycle=cycle, validated_at__lt=report.data_cutoff)
+    if report.kind == ReportKind.STAKEHOLDER:
+        queryset = queryset.filter(organisation__isnull=False)
+    return queryset.order_by()
+
+
+def report_evidence(report):
+    """The records the report uses (its data annex)."""
+    published = _published(report, report.cycle)
+    if not report.include_unpublished:
+        return published
+    # The State's working revisions replace their published predecessors in its own preparation.
+    working = Evidence.objects.filter(member_state_id=report.member_state_id, review_state__in=WORKING_STATES)
+    newer = working.filter(record=OuterRef("record"))
+    return Evidence.objects.filter(
+        Q(pk__in=published.exclude(Exists(newer)).values("pk")) | Q(pk__in=working.values("pk"))
+    ).order_by()
+
+
+def previous_evidence(report):
+    return _published(report, report.cycle - 1) if report.cycle > 1 else Evidence.objects.none()
+
+
+# --- Content as plain data ---------------------------------------------------------------------
+
+
+def _coverage(queryset, action_objective):
+    covered = aggregates.actions_covered(queryset)
+    objectives = {action_objective[code] for code in covered if code in action_objective}
+    return covered, objectives
+
+
+def _record_row(e):
+    entity = e.member_state or e.organisation
+    return {
+        "record": str(e.record),
+        "revision": e.revision,
+        "reporting_entity": entity.name,
+        "member_state": e.member_state.iso3 if e.member_state_id else "",
+        "stakeholder_type": e.organisation.stakeholder_type.name if e.organisation_id else "",
+        "title": e.title,
+        "description": e.description,
+        "objective": e.primary_action.objective.number,
+        "primary_action": e.primary_action.code,
+        "other_actions": "; ".join(sorted(a.code for a in e.other_actions.all())),
+        "status": e.get_status_display(),
+        "level": e.get_level_display(),
+        "start_date": e.start_date.isoformat() if e.start_date else "",
+        "end_date": e.end_date.isoformat() if e.end_date else "",
+        "principles": "; ".join(sorted(f"({p.letter}) {p.name}" for p in e.principles.all())),
+        "partners": "; ".join(sorted(p.name for p in e.partners.all())),
+        "groups_reached": "; ".join(sorted(g.name for g in e.groups_reached.all())),
+        "challenges": e.challenges,
+        "good_practice": e.good_practice,
+        "review_state": e.get_review_state_display(),
+        "validated_on": e.validated_at.date().isoformat() if e.validated_at else "",
+        "cycle": e.cycle or "",
+    }
+
+
+def _annex(queryset):
+    rows = queryset.select_related(
+        "member_state", "organisation__stakeholder_type", "primary_action__objective"
+    ).prefetch_related("other_actions", "principles", "partners", "groups_reached")
+    records = [_record_row(e) for e in rows]
+    letter = {r["record"]: r["primary_action"].split("(")[1] for r in records}
+    return sorted(records, key=lambda r: (r["objective"], letter[r["record"]], r["reporting_entity"], r["record"]))
+
+
+def compile_content(report):
+    """Everything the report says, as plain, deterministically ordered data (no ORM objects)."""
+    current, previous = report_evidence(report), previous_evidence(report)
+    action_objective = dict(Action.objects.values_list("code", "objective__number"))
+    objectives = list(
+        Objective.objects.annotate(n_actions=Count("actions")).values_list("number", "title", "n_actions")
+    )
+    covered, objectives_covered = _coverage(current, action_objective)
+    prev_covered, prev_objectives = _coverage(previous, action_objective)
+    status_labels = dict(Evidence.Status.choices)
+    statuses, prev_statuses = aggregates.by_status(current), aggregates.by_status(previous)
+    by_objective = aggregates.by_objective_status(current)
+    type_names = dict(StakeholderType.objects.values_list("slug", "name"))
+    annex = _annex(current)
+    return {
+        "scope": {
+            "kind": report.kind,
+            "kind_label": report.get_kind_display(),
+            "scope": report.scope_key,
+            "scope_label": str(report.scope_label),
+            "cycle": report.cycle,
+            "data_cutoff": report.data_cutoff.isoformat(),
+            "include_unpublished": report.include_unpublished,
+        },
+        "totals": aggregates.totals(current),
+        "coverage": {
+            "actions_total": len(action_objective),
+            "actions_covered": len(covered),
+            "objectives_total": len(objectives),
+            "objectives_covered": len(objectives_covered),
+        },
+        "objectives": [
+            {
+                "number": number,
+                "title": title,
+                "actions": n_actions,
+                "actions_covered": sum(1 for code in covered if action_objective.get(code) == number),
+                "records": sum(by_objective.get(number, {}).values()),
+                **{status: by_objective.get(number, {}).get(status, 0) for status in aggregates.STATUS_ORDER},
+            }
+            for number, title, n_actions in objectives
+        ],
+        "status": [
+            {"status": s, "label": str(status_labels[s]), "records": statuses.get(s, 0)}
+            for s in aggregates.STATUS_ORDER
+        ],
+        "change": _change(report, covered, prev_covered, objectives_covered, prev_objectives, statuses, prev_statuses),
+        "principles": [
+            {"principle": f"({letter})", "name": name, "records": n}
+            for (letter, name), n in sorted(aggregates.principles_applied(current).items())
+        ],
+        "participation": [
+            {"entity_type": _("Member States") if slug == "member-state" else type_names.get(slug, slug), "records": n}
+            for slug, n in sorted(aggregates.participation(current).items())
+        ],
+        "good_practices": [
+            {k: r[k] for k in ("record", "reporting_entity", "title", "primary_action", "status")}
+            for r in annex
+            if r["good_practice"]
+        ],
+        "annex": annex,
+    }
+
+
+def _change(report, covered, prev_covered, objectives, prev_objectives, statuses, prev_statuses):
+    """Cycle N against cycle N-1, same scope: coverage and status counts."""
+    rows = [
+        (_("Actions with evidence"), len(prev_covered), len(covered)),
+        (_("Objectives with evidence"), len(prev_objectives), len(objectives)),
+    ]
+    labels = dict(Evidence.Status.choices)
+    rows += [(str(labels[s]), prev_statuses.get(s, 0), statuses.get(s, 0)) for s in aggregates.STATUS_ORDER]
+    previous = report.cycle - 1 if report.cycle > 1 else None
+    return [
+        {
+            "measure": str(m),
+            "previous_cycle": p if previous else "",
+            "this_cycle": c,
+            "change": c - p if previous else "",
+        }
+        for m, p, c in rows
+    ]
+
+
+# Tables, in order: (key, sheet/file name, heading). XLSX, CSV/JSON and the HTML annex all use them.
+TABLES = [
+    ("summary", "summary", gettext_lazy("Summary")),
+    ("objectives", "objectives", gettext_lazy("Coverage by objective")),
+    ("status", "status", gettext_lazy("Implementation status")),
+    ("change", "change", gettext_lazy("Change since the previous cycle")),
+    ("principles", "principles", gettext_lazy("Guiding principles applied")),
+    ("participation", "participation", gettext_lazy("Whole-of-society participation")),
+    ("good_practices", "good_practices", gettext_lazy("Good practices")),
+    ("annex", "records", gettext_lazy("Data annex: every record used")),
+]
+
+
+def tables(content):
+    """[(name, heading, columns, rows)] with rows as lists, in a fixed order."""
+    summary = [
+        {"measure": k, "value": v}
+        for k, v in sorted({**content["scope"], **content["totals"], **content["coverage"]}.items())
+    ]
+    result = []
+    for key, name, heading in TABLES:
+        rows = summary if key == "summary" else content[key]
+        columns = list(rows[0]) if rows else _EMPTY_COLUMNS.get(key, [])
+        result.append((name, str(heading), columns, [[row[c] for c in columns] for row in rows]))
+    return result
+
+
+_EMPTY_COLUMNS = {
+    "principles": ["principle", "name", "records"],
+    "participation": ["entity_type", "records"],
+    "good_practices": ["record", "reporting_entity", "title", "primary_action", "status"],
+    "annex": ["record", "reporting_entity", "title", "primary_action", "status"],
+}
+
+
+# --- Compiling, once ---------------------------------------------------------------------------
+
+
+def claim(report_id, task_id):
+    """(report, claim time) if this task may compile it now, else None.
+
+    queued -> running with this task id; a running report is taken over only by the same task
+    redelivered after its worker was lost, or when its run is older than the hard time limit."""
+    now = timezone.now()
+    fields = {"status": Report.Status.RUNNING, "task_id": task_id, "started_at": now, "progress": 0, "error": ""}
+    won = Report.objects.filter(pk=report_id, status=Report.Status.QUEUED).update(**fields)
+    if not won:
+        stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+        won = (
+            Report.objects.filter(pk=report_id, status=Report.Status.RUNNING)
+            .filter(Q(task_id=task_id) | Q(started_at__lt=stale))
+            .update(**fields)
+        )
+    if not won:
+        return None
+    return Report.objects.select_related("member_state", "objective", "stakeholder_type").get(pk=report_id), now
+
+
+def _progress(report, claimed_at, percent):
+    Report.objects.filter(pk=report.pk, started_at=claimed_at).update(progress=percent)
+
+
+def report_dir(report):
+    return os.path.join(settings.REPORTS_ROOT, str(report.pk))
+
+
+def _clean_partial(report):
+    """Temporary directories left by an earlier attempt that died (never published)."""
+    parent, prefix = str(settings.REPORTS_ROOT), f"{report.pk}.tmp-"
+    if os.path.isdir(parent):
+        for name in os.listdir(parent):
+            if name.startswith(prefix):
+                shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+
+
+def _test_pause():
+    """A deliberate pause between files, for the suite's worker-crash test; never in production."""
+    seconds = getattr(settings, "REPORT_TEST_PAUSE_SECONDS", 0)
+    if seconds and (settings.DEBUG or getattr(settings, "TASKS_INLINE", False)):
+        time.sleep(seconds)
+
+
+def file_stem(report):
+    return f"{report.kind}-{report.scope_key}-cycle{report.cycle}-v{report.version}".replace(" ", "_").lower()
+
+
+def run_compile(report_id, task_id):
+    """Compile a report's files and publish them; safe to run twice. Returns what happened."""
+    claimed = claim(report_id, task_id)
+    if claimed is None:
+        return "not-claimed"
+    report, claimed_at = claimed
+    _clean_partial(report)
+    os.makedirs(settings.REPORTS_ROOT, exist_ok=True)
+    tmp = os.path.join(settings.REPORTS_ROOT, f"{report.pk}.tmp-{uuid.uuid4().hex}")
+    os.makedirs(tmp)
+    try:
+        written = _write_files(report, claimed_at, tmp)
+        _publish(report, claimed_at, tmp, written)
+    except TRANSIENT_ERRORS:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except Exception as exc:  # noqa: BLE001 - any other failure is the report's, recorded for its requester
+        log.exception("Report %s failed", report_id)
+        shutil.rmtree(tmp, ignore_errors=True)
+        mark_failed(report_id, claimed_at, exc)
+        return "failed"
+    return "complete"
+
+
+def mark_failed(report_id, claimed_at, exc):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(exc, SoftTimeLimitExceeded):
+        message = _("Compiling took longer than the time allowed. Try a narrower scope, or ask the secretariat.")
+    else:
+        message = _("The report could not be compiled: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+    query = Report.objects.filter(pk=report_id, status=Report.Status.RUNNING)
+    if claimed_at is not None:
+        query = query.filter(started_at=claimed_at)
+    query.update(status=Report.Status.FAILED, error=message, finished_at=timezone.now())
+
+
+def _write_files(report, claimed_at, tmp):
+    """Render every format into the temporary directory: {format: path}."""
+    from .render import FORMATS
+
+    content = compile_content(report)
+    _progress(report, claimed_at, 20)
+    written = {}
+    stem = file_stem(report)
+    for i, (fmt, extension, render) in enumerate(FORMATS, start=1):
+        path = os.path.join(tmp, f"{stem}.{extension}")
+        render(report, content, path)
+        written[fmt] = path
+        _progress(report, claimed_at, 20 + 70 * i // len(FORMATS))
+        _test_pause()
+    return written
+
+
+def _sha256(path):
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _publish(report, claimed_at, tmp, written):
+    """Move the finished directory into place in one rename, then mark the report complete."""
+    final = report_dir(report)
+    if os.path.isdir(final):
+        shutil.rmtree(final)  # left by an attempt that died after renaming, before it was marked complete
+    os.replace(tmp, final)
+    rows = []
+    for fmt, path in written.items():
+        name = os.path.basename(path)
+        full = os.path.join(final, name)
+        rows.append(
+            ReportFile(
+                report=report, format=fmt, path=f"{report.pk}/{name}", size=os.path.getsize(full), sha256=_sha256(full)
+            )
+        )
+    with transaction.atomic():
+        ReportFile.objects.filter(report=report).delete()
+        ReportFile.objects.bulk_create(rows)
+        done = Report.objects.filter(pk=report.pk, status=Report.Status.RUNNING, started_at=claimed_at).update(
+            status=Report.Status.COMPLETE, progress=100, finished_at=timezone.now()
+        )
+        if not done:
+            raise IntegrityError("another run took this report over")
+
+
+def file_path(report_file):
+    return os.path.join(settings.REPORTS_ROOT, report_file.path)

@@ -1,0 +1,126 @@
+"""What the daily scheduled tasks do: compile the reports each milestone calls for (once), pick up
+reports left queued, and remind focal points of what waits for them.
+
+A milestone's reports are claimed by the unique constraint (kind, scope, cycle, milestone), so the
+schedule running twice, or on two machines, compiles each once.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from commitments.models import Evidence, MemberState, Profile, Role
+
+from . import cycle, reports
+from .models import Milestone, ReminderLog, Report, ReportKind
+
+log = logging.getLogger(__name__)
+# How long after its cut-off a milestone's reports may still be compiled (if the schedule was down).
+CATCH_UP_DAYS = 30
+# A queued report older than this was not picked up by a worker (the broker was down): queue it again.
+STALE_QUEUED = timedelta(minutes=10)
+REMINDER_HORIZON_DAYS = 30
+
+
+def due_milestones(today):
+    """Milestones whose data cut-off has come and whose window has not closed."""
+    window = Q(date__gte=today) | Q(data_cutoff__gte=today - timedelta(days=CATCH_UP_DAYS))
+    kinds = [Milestone.Kind.SG_REPORT, Milestone.Kind.REGIONAL_REVIEW, Milestone.Kind.IMRF]
+    return Milestone.objects.filter(window, kind__in=kinds, data_cutoff__lte=today).order_by("data_cutoff")
+
+
+def scopes_for(milestone, cycle_number, cutoff):
+    """[(kind, scope fields)] a milestone calls for."""
+    if milestone.kind == Milestone.Kind.SG_REPORT:
+        return [(ReportKind.GLOBAL, {})]
+    if milestone.kind == Milestone.Kind.REGIONAL_REVIEW:
+        regions = MemberState.objects.order_by("region").values_list("region", flat=True).distinct()
+        return [(ReportKind.REGIONAL, {"region": r}) for r in regions if r]
+    # Ahead of the IMRF: a national report for each State with published evidence in the cycle.
+    states = MemberState.objects.filter(
+        evidence__is_published=True, evidence__cycle=cycle_number, evidence__validated_at__lt=cutoff
+    ).distinct()
+    return [(ReportKind.NATIONAL, {"member_state": s}) for s in states]
+
+
+def claim_milestone_reports(today=None):
+    """Create the queued reports due today that no earlier run claimed: [report ids]."""
+    today = today or timezone.localdate()
+    cycle.ensure_calendar()
+    created = []
+    for milestone in due_milestones(today):
+        number = cycle.milestone_cycle(milestone)
+        cutoff = reports.cutoff_of(milestone.data_cutoff)
+        for kind, scope in scopes_for(milestone, number, cutoff):
+            try:
+                report = reports.request_report(
+                    kind=kind, cycle=number, data_cutoff=cutoff, milestone=milestone, **scope
+                )
+            except IntegrityError:
+                continue  # claimed by an earlier run
+            created.append(report.pk)
+    return created
+
+
+def stale_reports(now=None):
+    """Reports nobody is compiling: queued too long, or running past the hard time limit."""
+    now = now or timezone.now()
+    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    return list(
+        Report.objects.filter(
+            Q(status=Report.Status.QUEUED, requested_at__lt=now - STALE_QUEUED)
+            | Q(status=Report.Status.RUNNING, started_at__lt=now - limit)
+        ).values_list("pk", flat=True)
+    )
+
+
+# --- Reminders ---------------------------------------------------------------------------------
+
+
+def reminder_for(profile, today):
+    """What one focal point should hear about today, or None."""
+    mine = Evidence.objects.filter(member_state_id=profile.member_state_id)
+    counts = mine.aggregate(
+        submitted=Count("id", filter=Q(review_state=Evidence.ReviewState.SUBMITTED)),
+        returned=Count("id", filter=Q(review_state=Evidence.ReviewState.RETURNED)),
+    )
+    horizon = today + timedelta(days=REMINDER_HORIZON_DAYS)
+    milestones = [
+        {"title": m.title, "date": m.date.isoformat(), "data_cutoff": m.data_cutoff.isoformat()}
+        for m in Milestone.objects.filter(Q(date__range=(today, horizon)) | Q(data_cutoff__range=(today, horizon)))
+    ]
+    if not (counts["submitted"] or counts["returned"] or milestones):
+        return None
+    return {**counts, "milestones": milestones}
+
+
+def send_reminders(today=None):
+    """E-mail each active focal point at most once a day; returns how many were sent."""
+    today = today or timezone.localdate()
+    sent = 0
+    people = Profile.objects.filter(role=Role.FOCAL_POINT, user__is_active=True).select_related("user", "member_state")
+    for profile in people.exclude(user__email=""):
+        summary = reminder_for(profile, today)
+        if summary is None:
+            continue
+        try:
+            with transaction.atomic():
+                ReminderLog.objects.create(user=profile.user, day=today, summary=summary)
+                _mail(profile, summary)
+        except IntegrityError:
+            continue  # already reminded today
+        sent += 1
+    return sent
+
+
+def _mail(profile, summary):
+    context = {"profile": profile, "summary": summary, "site_url": settings.SITE_URL}
+    subject = render_to_string("reporting/email/reminder_subject.txt", context).strip()
+    body = render_to_string("reporting/email/reminder.txt", context)
+    send_mail(subject, body, None, [profile.user.email])

@@ -1,0 +1,46 @@
+"""Celery tasks of the reporting app: thin, id-based, safe to run twice."""
+
+from celery import shared_task
+
+from monitor.queue import BrokerUnavailable, enqueue
+
+from . import reports, schedule
+
+# --- Compiled reports and the review calendar -----------------------------------------------------
+
+
+@shared_task(bind=True, name="reporting.compile_report", acks_late=True, reject_on_worker_lost=True, max_retries=4)
+def compile_report(self, report_id):
+    """Compile one report version. A redelivered task (same id, after a lost worker) finishes it;
+    a report already complete is left alone. Database and file-system hiccups retry with backoff."""
+    try:
+        return reports.run_compile(report_id, self.request.id or f"inline-{report_id}")
+    except reports.TRANSIENT_ERRORS as exc:
+        if self.request.retries >= self.max_retries:
+            reports.mark_failed(report_id, None, exc)
+            raise
+        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+
+
+def queue_compile(report_id):
+    """Queue a compile; False if the broker is down (the report stays queued and the schedule retries it)."""
+    try:
+        enqueue(compile_report, report_id)
+    except BrokerUnavailable:
+        return False
+    return True
+
+
+@shared_task(name="reporting.compile_due_reports", ignore_result=True)
+def compile_due_reports():
+    """Daily: claim the reports the calendar's milestones call for, and queue them with any left behind."""
+    created = schedule.claim_milestone_reports()
+    for report_id in sorted(set(created) | set(schedule.stale_reports())):
+        queue_compile(report_id)
+    return created
+
+
+@shared_task(name="reporting.send_reminders", ignore_result=True, autoretry_for=(OSError,), retry_backoff=True)
+def send_reminders():
+    """Daily: remind focal points of submissions to validate, returned records and coming milestones."""
+    return schedule.send_reminders()
