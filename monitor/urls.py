@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/", include("monitor.api_router")),
+    path("data/", include("reporting.urls_opendata")),
     path("accounts/", include("monitor.urls_accounts")),
     path("", include("commitments.urls")),
 ]

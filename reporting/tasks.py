@@ -44,3 +44,14 @@ def compile_due_reports():
 def send_reminders():
     """Daily: remind focal points of submissions to validate, returned records and coming milestones."""
     return schedule.send_reminders()
+
+
+# --- Open data ------------------------------------------------------------------------------------
+
+
+@shared_task(name="reporting.build_open_data", autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def build_open_data():
+    """Rebuild the open data package; it replaces the previous zip atomically, so running twice is harmless."""
+    from . import opendata
+
+    return str(opendata.publish())
