@@ -47,6 +47,8 @@ STATUSES = [value for value, _label in Evidence.Status.choices]
 LEVELS = [value for value, _label in Evidence.Level.choices]
 LEVEL_WEIGHTS = (25, 55, 15, 5)
 UNPUBLISHED = [Evidence.ReviewState.DRAFT, Evidence.ReviewState.SUBMITTED, Evidence.ReviewState.RETURNED]
+# Chance that a record applies each guiding principle (a)-(j) of para 15.
+PRINCIPLE_CHANCES = (0.45, 0.30, 0.12, 0.35, 0.20, 0.55, 0.40, 0.25, 0.18, 0.33)
 SILENT_STATES = 12  # States that never report, so the map always shows "no evidence"
 STATE_SHARE = 0.75  # share of records reported by States; the rest by organisations
 
@@ -366,6 +368,9 @@ def generate(records, seed=1, organisations=2000, progress=None):
 
     rows, links = [], {"principles": [], "partners": [], "groups_reached": [], "other_actions": []}
     type_ids = [t.id for t in gen.types]
+    # Some principles and groups are cited far more often than others.
+    principle_chances = list(zip(gen.principles, PRINCIPLE_CHANCES, strict=False))
+    group_chances = [(group, 0.5 / (rank + 1)) for rank, group in enumerate(gen.groups)]
     for n in range(records):
         pk = next_id + n
         if random_() < STATE_SHARE:
@@ -398,12 +403,14 @@ def generate(records, seed=1, organisations=2000, progress=None):
                 validated_value, True, *extra,
             )
         )  # fmt: skip
-        for principle in rng.sample(gen.principles, randint(0, 4)):
-            links["principles"].append((pk, principle))
+        for principle, chance in principle_chances:
+            if random_() < chance:
+                links["principles"].append((pk, principle))
         for partner in rng.sample(type_ids, randint(0, 3)):
             links["partners"].append((pk, partner))
-        for group in rng.sample(gen.groups, randint(0, 3)):
-            links["groups_reached"].append((pk, group))
+        for group, chance in group_chances:
+            if random_() < chance:
+                links["groups_reached"].append((pk, group))
         if random_() < 0.35:
             siblings = actions_by_objective[objective_of[action_id]]
             other = siblings[randint(0, len(siblings) - 1)]

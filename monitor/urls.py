@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("monitor.api_router")),
     path("data/", include("reporting.urls_opendata")),
     path("accounts/", include("monitor.urls_accounts")),
+    path("dashboards/", include("reporting.dashboard_urls")),
     path("", include("commitments.urls")),
 ]
 

@@ -1,0 +1,412 @@
+"""Dashboard charts: plain numbers in, a plotly figure (as a dict), a data table and a summary out.
+
+Nothing here touches the ORM; `reporting.aggregates` computes the numbers. Each builder returns
+a `Chart`: the figure JSON drawn by `static/reporting/dashboards.js`, a table with a caption for
+screen readers and for anyone who wants the figures, and a one-sentence summary.
+
+"No evidence" is never drawn as zero: the map draws States without evidence in a neutral grey
+with the hover text "no evidence", heat map cells without evidence stay empty (None), and the
+tables say "no evidence".
+
+Plotly renders hover text, tick labels and titles as (a subset of) HTML, so every label that
+comes from the database goes through `esc()` first.
+"""
+
+import html
+import math
+from dataclasses import dataclass, field
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from commitments import cycles
+from commitments.models import Evidence
+
+# Ordinal, colour-blind safe blues (light = planned, dark = completed), readable on white.
+STATUS_COLOURS = ["#c6dbef", "#6baed6", "#2171b5", "#08306b"]
+BAR_COLOUR = "#00558c"
+HEAT_SCALE = [[0, "#eff3ff"], [0.25, "#bdd7e7"], [0.5, "#6baed6"], [0.75, "#3182bd"], [1, "#08519c"]]
+NO_EVIDENCE_GREY = "#d9d9d9"
+FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', sans-serif"
+
+
+def esc(value):
+    """HTML-escape a label for plotly, which renders hover text and labels as HTML."""
+    return html.escape(str(value), quote=True)
+
+
+def num(n):
+    return number_format(n, force_grouping=True)
+
+
+@dataclass
+class Table:
+    caption: str
+    columns: list
+    rows: list = field(default_factory=list)  # each row: list of cells (numbers, text, or None)
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    figure: dict
+    summary: str
+    table: Table
+    height: int = 420
+
+    @property
+    def figure_id(self):
+        return f"figure-{self.id}"
+
+
+def no_evidence():
+    return _("no evidence")
+
+
+def cell(n):
+    """A table cell: the count, or "no evidence" where there is none."""
+    return num(n) if n else no_evidence()
+
+
+def status_labels():
+    return list(Evidence.Status.choices)
+
+
+def _layout(title, **extra):
+    layout = {
+        "title": {"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 17}},
+        "font": {"family": FONT, "size": 13, "color": "#1b1b1b"},
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 60},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "hoverlabel": {"font": {"family": FONT}},
+        "legend": {"orientation": "h", "y": -0.2, "x": 0},
+    }
+    layout.update(extra)
+    return layout
+
+
+def _axis(title, **extra):
+    return {"title": {"text": esc(title)}, "gridcolor": "#e5e5e5", "automargin": True, **extra}
+
+
+def _who(entity):
+    return f"{esc(entity)}<br>" if entity else ""
+
+
+# --- Map of reporting by State --------------------------------------------------------------
+
+
+def state_map(counts, states, *, title=None):
+    """Choropleth by ISO3. `counts`: {iso3: records}; `states`: [(iso3, name)] of all States."""
+    title = title or _("Published evidence by Member State")
+    reporting = [(iso3, name, counts[iso3]) for iso3, name in states if counts.get(iso3)]
+    silent = [(iso3, name) for iso3, name in states if not counts.get(iso3)]
+    traces = [
+        {
+            "type": "choropleth",
+            "name": no_evidence(),
+            "locationmode": "ISO-3",
+            "locations": [iso3 for iso3, _name in silent],
+            "z": [1] * len(silent),
+            "customdata": [esc(name) for _iso3, name in silent],
+            "colorscale": [[0, NO_EVIDENCE_GREY], [1, NO_EVIDENCE_GREY]],
+            "showscale": False,
+            "marker": {"line": {"color": "#ffffff", "width": 0.5}},
+            "hovertemplate": "%{customdata}: " + esc(no_evidence()) + "<extra></extra>",
+        },
+        {
+            "type": "choropleth",
+            "name": _("records"),
+            "locationmode": "ISO-3",
+            "locations": [iso3 for iso3, _name, _n in reporting],
+            # A log scale: reporting is very uneven, and a linear scale would hide most States.
+            "z": [round(math.log10(n), 4) for _iso3, _name, n in reporting],
+            "customdata": [[esc(name), num(n)] for _iso3, name, n in reporting],
+            "colorscale": HEAT_SCALE,
+            "zmin": 0,
+            "marker": {"line": {"color": "#ffffff", "width": 0.5}},
+            "colorbar": _log_colorbar([n for *_rest, n in reporting]),
+            "hovertemplate": "%{customdata[0]}: %{customdata[1]} " + esc(_("records")) + "<extra></extra>",
+        },
+    ]
+    figure = {
+        "data": traces,
+        "layout": _layout(
+            title,
+            geo={
+                "projection": {"type": "natural earth"},
+                "showframe": False,
+                "showcoastlines": False,
+                "showcountries": True,
+                "countrycolor": "#ffffff",
+                "showland": True,
+                "landcolor": "#f0f0f0",
+                "lataxis": {"range": [-58, 85]},
+            },
+            margin={"l": 0, "r": 0, "t": 50, "b": 10},
+        ),
+    }
+    total = sum(n for *_rest, n in reporting)
+    summary = _(
+        "%(reporting)s of %(all)s Member States have published evidence (%(records)s records); "
+        "%(silent)s have no evidence (grey on the map)."
+    ) % {"reporting": len(reporting), "all": len(states), "records": num(total), "silent": len(silent)}
+    table = Table(
+        _("Published records by Member State"),
+        [_("Member State"), _("ISO3"), _("Records")],
+        [[name, iso3, cell(counts.get(iso3))] for iso3, name in states],
+    )
+    return Chart("map", title, figure, summary, table, height=480)
+
+
+def _log_colorbar(values):
+    top = max(values, default=1)
+    ticks = [t for t in range(0, int(math.log10(top)) + 2) if 10**t <= max(top, 1) * 10]
+    return {
+        "title": {"text": esc(_("Records"))},
+        "tickvals": ticks,
+        "ticktext": [num(10**t) for t in ticks],
+        "thickness": 14,
+        "len": 0.7,
+    }
+
+
+# --- Objectives x regions ----------------------------------------------------------------------
+
+
+def objective_region_heatmap(table_data, objectives, regions):
+    """`table_data`: {objective: {region: n}}; empty cells stay None ("no evidence")."""
+    title = _("Objectives by region")
+    z = [[table_data.get(o, {}).get(r) for r in regions] for o in objectives]
+    figure = {
+        "data": [
+            {
+                "type": "heatmap",
+                "x": [esc(r) for r in regions],
+                "y": [str(o) for o in objectives],
+                "z": z,
+                "colorscale": HEAT_SCALE,
+                "hoverongaps": False,
+                "xgap": 2,
+                "ygap": 2,
+                "colorbar": {"title": {"text": esc(_("Records"))}, "thickness": 14},
+                "hovertemplate": esc(_("Objective")) + " %{y}, %{x}: %{z:,} " + esc(_("records")) + "<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            title,
+            xaxis=_axis(_("Region of the reporting entity"), side="bottom"),
+            yaxis=_axis(_("Objective"), autorange="reversed", type="category", dtick=1),
+            margin={"l": 70, "r": 20, "t": 60, "b": 60},
+        ),
+    }
+    filled = [(n, o, r) for o, row in zip(objectives, z, strict=True) for r, n in zip(regions, row, strict=True) if n]
+    empty = len(objectives) * len(regions) - len(filled)
+    if filled:
+        n, o, r = max(filled)
+        summary = _(
+            "Most records: objective %(objective)s in %(region)s (%(n)s); %(empty)s cells have no evidence."
+        ) % {
+            "objective": o,
+            "region": r,
+            "n": num(n),
+            "empty": empty,
+        }
+    else:
+        summary = _("No published evidence matches these filters.")
+    table = Table(
+        _("Published records by objective and region"),
+        [_("Objective"), *regions],
+        [[o, *[cell(n) for n in row]] for o, row in zip(objectives, z, strict=True)],
+    )
+    return Chart("objectives-regions", title, figure, summary, table, height=640)
+
+
+# --- Status by category (objective, action, cycle) ---------------------------------------------
+
+
+def status_bars(counts, categories, *, chart_id, title, axis_title, category_label, entity=None):
+    """Stacked bars: `counts` {category: {status: n}}, `categories` [(key, label)] in order."""
+    traces = []
+    for (status, status_label), colour in zip(status_labels(), STATUS_COLOURS, strict=True):
+        values = [counts.get(key, {}).get(status) for key, _label in categories]
+        traces.append(
+            {
+                "type": "bar",
+                "name": esc(status_label),
+                "x": [esc(label) for _key, label in categories],
+                "y": values,
+                "marker": {"color": colour, "line": {"color": "#ffffff", "width": 0.5}},
+                "hovertext": [
+                    f"{_who(entity)}{esc(label)}: {num(v)} {esc(status_label)}" if v else ""
+                    for (_key, label), v in zip(categories, values, strict=True)
+                ],
+                "hoverinfo": "text",
+            }
+        )
+    figure = {
+        "data": traces,
+        "layout": _layout(
+            title,
+            barmode="stack",
+            xaxis=_axis(axis_title, type="category"),
+            yaxis=_axis(_("Published records"), rangemode="tozero"),
+        ),
+    }
+    totals = {key: sum(counts.get(key, {}).values()) for key, _label in categories}
+    labels = dict(categories)
+    with_data = [key for key in totals if totals[key]]
+    if with_data:
+        top = max(with_data, key=lambda k: totals[k])
+        missing = len(categories) - len(with_data)
+        summary = _("%(category)s %(label)s has the most records (%(n)s); %(missing)s have no evidence.") % {
+            "category": category_label,
+            "label": labels[top],
+            "n": num(totals[top]),
+            "missing": missing,
+        }
+    else:
+        summary = _("No published evidence matches these filters.")
+    table = Table(
+        title,
+        [category_label, *[label for _s, label in status_labels()], _("Total")],
+        [
+            [label, *[cell(counts.get(key, {}).get(s)) for s, _l in status_labels()], cell(totals[key])]
+            for key, label in categories
+        ],
+    )
+    return Chart(chart_id, title, figure, summary, table)
+
+
+def status_by_objective(counts, objectives, entity=None):
+    return status_bars(
+        counts,
+        [(o, str(o)) for o in objectives],
+        chart_id="status-objective",
+        title=_("Implementation status by objective"),
+        axis_title=_("Objective"),
+        category_label=_("Objective"),
+        entity=entity,
+    )
+
+
+def status_by_action(counts, codes, entity=None):
+    return status_bars(
+        counts,
+        [(code, code) for code in codes],
+        chart_id="status-action",
+        title=_("Implementation status by action"),
+        axis_title=_("Action"),
+        category_label=_("Action"),
+        entity=entity,
+    )
+
+
+def cycle_label(cycle):
+    return _("Cycle %(n)s (to IMRF %(year)s)") % {"n": cycle, "year": cycles.imrf_year(cycle)}
+
+
+def trend(counts, cycle_numbers, entity=None):
+    """Status of published records across review cycles."""
+    chart = status_bars(
+        counts,
+        [(c, cycle_label(c)) for c in cycle_numbers],
+        chart_id="trend",
+        title=_("Trend across review cycles"),
+        axis_title=_("Review cycle"),
+        category_label=_("Cycle"),
+        entity=entity,
+    )
+    parts = [
+        _("%(cycle)s: %(n)s") % {"cycle": cycle_label(c), "n": cell(sum(counts.get(c, {}).values()))}
+        for c in cycle_numbers
+    ]
+    chart.summary = _("Published records per cycle: %(parts)s.") % {"parts": "; ".join(parts)}
+    return chart
+
+
+# --- Horizontal bars: participation and guiding principles --------------------------------------
+
+
+def horizontal_bars(items, *, chart_id, title, axis_title, label_title, summary_top, summary_none, entity=None):
+    """`items`: [(label, n or None)] in display order (top first)."""
+    labels = [esc(label) for label, _n in items]
+    values = [n or None for _label, n in items]
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": labels,
+                "x": values,
+                "marker": {"color": BAR_COLOUR},
+                "hovertext": [
+                    f"{_who(entity)}{label}: {num(n)} {esc(_('records'))}" if n else ""
+                    for label, n in zip(labels, values, strict=True)
+                ],
+                "hoverinfo": "text",
+            }
+        ],
+        "layout": _layout(
+            title,
+            xaxis=_axis(axis_title, rangemode="tozero"),
+            yaxis=_axis("", autorange="reversed", type="category"),
+            margin={"l": 20, "r": 20, "t": 60, "b": 50},
+            showlegend=False,
+        ),
+    }
+    present = [(n, label) for label, n in items if n]
+    if present:
+        n, label = max(present, key=lambda p: p[0])
+        summary = summary_top % {"label": label, "n": num(n), "none": len(items) - len(present)}
+    else:
+        summary = summary_none
+    table = Table(title, [label_title, _("Records")], [[label, cell(n)] for label, n in items])
+    return Chart(chart_id, title, figure, summary, table, height=max(320, 60 + 34 * len(items)))
+
+
+def participation(counts, stakeholder_types, entity=None):
+    """`counts`: {"member-state" or type slug: n}; `stakeholder_types`: [(slug, name)]."""
+    items = [(_("Member States"), counts.get("member-state"))]
+    items += [(name, counts.get(slug)) for slug, name in stakeholder_types]
+    return horizontal_bars(
+        items,
+        chart_id="participation",
+        title=_("Whole-of-society participation"),
+        axis_title=_("Published records"),
+        label_title=_("Reported by"),
+        summary_top=_("%(label)s reported the most records (%(n)s); %(none)s kinds of reporting entity have none."),
+        summary_none=_("No published evidence matches these filters."),
+        entity=entity,
+    )
+
+
+def principles(counts, all_principles, entity=None):
+    """`counts`: {(letter, name): n}; `all_principles`: [(letter, name)] of the ten."""
+    items = [(f"({letter}) {name}", counts.get((letter, name))) for letter, name in all_principles]
+    return horizontal_bars(
+        items,
+        chart_id="principles",
+        title=_("Guiding principles applied"),
+        axis_title=_("Published records applying the principle"),
+        label_title=_("Guiding principle"),
+        summary_top=_(
+            "The principle applied most is %(label)s (%(n)s records); %(none)s principles are applied in none."
+        ),
+        summary_none=_("No published evidence matches these filters."),
+        entity=entity,
+    )
+
+
+def totals_sentence(totals):
+    records = totals.get("records", 0)
+    if not records:
+        return _("No published evidence matches these filters.")
+    return ngettext(
+        "%(records)s published record from %(states)s Member States, on %(objectives)s of 23 objectives.",
+        "%(records)s published records from %(states)s Member States, on %(objectives)s of 23 objectives.",
+        records,
+    ) % {"records": num(records), "states": totals.get("states", 0), "objectives": totals.get("objectives", 0)}
