@@ -132,6 +132,9 @@ class EvidenceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.primary_action_id and "primary_action" not in (kwargs.get("initial") or {}):
+            # The choices are keyed by code; the instance's initial value would be its id.
+            self.initial["primary_action"] = self.instance.primary_action.code
         self.fields["primary_action"].error_messages["invalid_choice"] = _("Choose an action of the compact.")
         self.fields["other_actions"].error_messages["invalid_choice"] = _("%(value)s is not an action of the compact.")
         for name in ("start_date", "end_date"):

@@ -179,6 +179,7 @@ def test_edit_form_saves_and_records_the_change(client, people):
     client.force_login(people["contributor2"])
     page = client.get(f"/evidence/{ev.record}/edit/").content.decode()
     assert 'name="version" value="1"' in page and "Firewall between immigration" in page
+    assert '<option value="15(b)" selected>' in page
     response = client.post(
         f"/evidence/{ev.record}/edit/", form_data(title="Health data firewall", version="1", primary_action="15(b)")
     )
@@ -209,7 +210,7 @@ def test_record_page_shows_fields_links_results_and_history(client, people):
     assert "<h1>Alternatives to detention for families</h1>" in html
     assert 'href="https://example.org/report" rel="noopener nofollow"' in html
     assert "Families in case management" in html and "Few case managers in rural areas." in html
-    assert "Under way (limited)" in html and 'class="badge review-draft"' in html
+    assert "Under way (limited)" in html and 'class="pill review-draft"' in html
     assert f'action="/evidence/{ev.record}/submit/"' in html
     assert "/validate/" not in html  # a contributor cannot validate
     assert 'id="history-heading"' in html and "Created" in html and "by Amina" in html
