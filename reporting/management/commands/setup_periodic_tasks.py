@@ -1,0 +1,45 @@
+"""Declare the periodic tasks in one reviewed place (django-celery-beat's database scheduler).
+
+Idempotent: a task that exists keeps the schedule an operator set in the admin; only its task
+name is corrected. Also makes sure the review calendar exists, since the tasks read it.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from reporting.cycle import ensure_calendar
+
+# name -> (task, crontab fields (UTC), description). Append new tasks here.
+PERIODIC_TASKS = {
+    "Compile the reports due at the review calendar's milestones": (
+        "reporting.compile_due_reports",
+        {"minute": "15", "hour": "2"},
+        "Global biennial report at each SG report cut-off, regional reports as a regional review year opens, "
+        "national reports 90 days before each IMRF; each once. Also re-queues reports left queued.",
+    ),
+    "Remind focal points of what waits for them": (
+        "reporting.send_reminders",
+        {"minute": "0", "hour": "6"},
+        "Submissions to validate, returned records, milestones within 30 days; one e-mail a day at most.",
+    ),
+}
+
+
+class Command(BaseCommand):
+    help = "Create the periodic tasks (and the review calendar) if they are missing."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        ensure_calendar()
+        for name, (task, crontab, description) in PERIODIC_TASKS.items():
+            schedule, _ = CrontabSchedule.objects.get_or_create(
+                day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC", **crontab
+            )
+            periodic, created = PeriodicTask.objects.get_or_create(
+                name=name, defaults={"task": task, "crontab": schedule, "description": description}
+            )
+            if not created and periodic.task != task:
+                periodic.task = task
+                periodic.save(update_fields=["task"])
+            self.stdout.write(f"{'created' if created else 'kept'}: {name} ({task})")

@@ -1,0 +1,119 @@
+"""Pages of the review cycle and compiled reports: the calendar, the report list, one report
+with its downloads and progress, and the form to compile one on demand."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from commitments import permissions
+
+from . import cycle, reports
+from .forms import ReportRequestForm
+from .models import Report, ReportFile, ReportKind, ReviewCycle
+from .tasks import queue_compile
+
+PAGE_SIZE = 50
+QUEUED_MESSAGE = gettext_lazy(
+    "The report is queued: the task service is unavailable right now; it will be compiled when it is back."
+)
+
+
+def calendar(request):
+    if not ReviewCycle.objects.exists():
+        cycle.ensure_calendar()
+    today = timezone.localdate()
+    cycles = list(cycle.calendar_rows())
+    current = next((c for c in cycles if c.start <= today <= c.closes_on), None)
+    return render(request, "reporting/calendar.html", {"cycles": cycles, "current": current, "today": today})
+
+
+def _report_queryset(user):
+    return reports.visible_reports(user).select_related("member_state", "objective", "stakeholder_type", "requested_by")
+
+
+def report_list(request):
+    queryset = _report_queryset(request.user)
+    kind = request.GET.get("kind", "")
+    if kind in ReportKind.values:
+        queryset = queryset.filter(kind=kind)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reporting/report_list.html",
+        {"page": page, "kinds": ReportKind.choices, "kind": kind, "can_compile": _may_compile_any(request.user)},
+    )
+
+
+def _may_compile_any(user):
+    if not user.is_authenticated:
+        return False
+    profile = permissions.profile_of(user)
+    state = profile.member_state if profile else None
+    return any(reports.compile_allowed(user, kind, state) for kind in ReportKind.values)
+
+
+def _visible_report(request, pk):
+    return get_object_or_404(_report_queryset(request.user), pk=pk)
+
+
+def report_detail(request, pk):
+    report = _visible_report(request, pk)
+    files = list(report.files.all()) if report.status == Report.Status.COMPLETE else []
+    versions = Report.objects.filter(kind=report.kind, scope_key=report.scope_key, cycle=report.cycle)
+    versions = reports.visible_reports(request.user, versions).order_by("-version").only("pk", "version", "status")
+    return render(request, "reporting/report_detail.html", {"report": report, "files": files, "versions": versions})
+
+
+def report_status(request, pk):
+    report = _visible_report(request, pk)
+    return JsonResponse(
+        {
+            "status": report.status,
+            "status_label": str(report.get_status_display()),
+            "progress": report.progress,
+            "error": report.error,
+            "finished": report.is_finished,
+        }
+    )
+
+
+def report_download(request, pk, fmt):
+    report = _visible_report(request, pk)
+    if report.status != Report.Status.COMPLETE:
+        raise Http404(_("This report has no files yet."))
+    report_file = get_object_or_404(ReportFile, report=report, format=fmt)
+    try:
+        handle = open(reports.file_path(report_file), "rb")  # noqa: SIM115 - FileResponse closes it
+    except FileNotFoundError as exc:
+        raise Http404(_("The file of this report is missing on the server.")) from exc
+    return FileResponse(handle, as_attachment=True, filename=report_file.filename)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_new(request):
+    if not _may_compile_any(request.user):
+        raise PermissionDenied(_("Your role does not compile reports."))
+    initial = {"cycle": cycle.current_cycle()}
+    form = ReportRequestForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = reports.request_report(user=request.user, **{k: v for k, v in data.items() if v is not None})
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            if not queue_compile(report.pk):
+                messages.warning(request, QUEUED_MESSAGE)
+            return redirect(report)
+    return render(request, "reporting/report_new.html", {"form": form}, status=400 if form.errors else 200)
