@@ -59,3 +59,65 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
 
 
 __all__ = ["Role", "UserFactory", "make_user", "OrganisationFactory", "EvidenceFactory"]
+
+
+def make_open_data_world():
+    """Published evidence of two States and an organisation, plus another State's unpublished
+    records (draft, submitted, returned) and one of MAR's own drafts: for list, API and export tests."""
+    import datetime
+
+    from commitments.models import GuidingPrinciple, StakeholderType
+
+    def action(code):
+        return Action.objects.get(code=code)
+
+    def principles(*letters):
+        return list(GuidingPrinciple.objects.filter(letter__in=letters))
+
+    day = timezone.now() - datetime.timedelta(days=30)
+    org = OrganisationFactory(name="Migrant Rights Network", country=MemberState.objects.get(iso3="KEN"))
+    specs = [
+        ("MAR", "Alternatives to detention for families", "13(a)", ["13(h)"], "completed", "national", "fh"),
+        ("MAR", "Migration data strategy", "1(a)", ["1(b)"], "under_way", "national", "a"),
+        ("MAR", "Consular help desk", "14(a)", [], "planned", "local", "b"),
+        ("MEX", "Detention monitoring by ombudsperson", "13(b)", ["13(a)", "13(c)"], "advanced", "national", "df"),
+        ("MEX", "Regular pathways for workers", "5(a)", [], "completed", "regional", "e"),
+        ("FRA", "Data on migrant women", "1(c)", ["13(a)"], "under_way", "global", "g"),
+        (org, "Legal aid for people in detention", "13(d)", ["16(a)"], "completed", "local", "fj"),
+    ]
+    published = []
+    for index, (entity, title, primary, others, status, level, letters) in enumerate(specs):
+        entity_kwargs = (
+            {"member_state": MemberState.objects.get(iso3=entity)}
+            if isinstance(entity, str)
+            else {"member_state": None, "organisation": entity}
+        )
+        ev = EvidenceFactory(
+            published=True,
+            title=title,
+            description=f"{title}. Measures taken under the compact, record {index}.",
+            primary_action=action(primary),
+            status=status,
+            level=level,
+            validated_at=day + datetime.timedelta(hours=index),
+            good_practice=index % 2 == 0,
+            start_date=datetime.date(2019 + index % 4, 1, 1),
+            **entity_kwargs,
+        )
+        ev.other_actions.set([action(c) for c in others])
+        ev.principles.set(principles(*letters))
+        ev.partners.set(StakeholderType.objects.filter(slug="civil-society"))
+        published.append(ev)
+    S = Evidence.ReviewState
+    hidden = [
+        EvidenceFactory(
+            member_state=MemberState.objects.get(iso3="MEX"),
+            title=f"Secret {state} detention plan",
+            description="Unpublished detention measure of another State.",
+            primary_action=action("13(a)"),
+            review_state=state,
+        )
+        for state in (S.DRAFT, S.SUBMITTED, S.RETURNED)
+    ]
+    own_draft = EvidenceFactory(title="Own draft on detention", primary_action=action("13(a)"))
+    return {"published": published, "hidden": hidden, "own_draft": own_draft, "organisation": org}
