@@ -43,7 +43,7 @@ def fill(wb, code, **values):
     ws = wb["Evidence"]
     heads, row = columns(ws), row_of(ws, code)
     for name, value in values.items():
-        ws.cell(row=row, column=heads[name.replace("_", " ")], value=value)
+        ws.cell(row=row, column=heads[name.replace("_", " ")]).value = value
     return row
 
 
