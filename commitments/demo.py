@@ -40,6 +40,8 @@ from .models import (
 )
 
 BATCH = 5000
+# Bump when the generated data changes, so the benchmark reseeds its databases.
+GENERATOR_VERSION = 2
 CYCLE_WEIGHTS = {1: 35, 2: 45, 3: 20}
 # Status weights per cycle (planned, under way, advanced, completed): later cycles are further on.
 STATUS_WEIGHTS = {1: (30, 40, 20, 10), 2: (15, 35, 30, 20), 3: (10, 25, 35, 30)}

@@ -57,13 +57,25 @@ class Reference:
 
 def _filtered(request, scope=None):
     """(filterset, published queryset) for the request's filters, with the page's scope fixed."""
-    params = request.GET.copy()
+    return filtered(request.GET, request.user, scope)
+
+
+def filtered(query, user, scope=None):
+    """(filterset, published queryset) for a QueryDict of filters, with a profile's scope fixed."""
+    params = query.copy()
     for name in IGNORED_PARAMS:
         params.pop(name, None)
     for name, value in (scope or {}).items():
         params.setlist(name, [str(value)])
-    filterset, queryset = filter_evidence(params, request.user)
+    filterset, queryset = filter_evidence(params, user)
     return filterset, queryset.filter(is_published=True)
+
+
+def global_data(query, user):
+    """(filterset, reference names, aggregates) of the global dashboard; the benchmark times this."""
+    ref = Reference()
+    filterset, queryset = filtered(query, user)
+    return filterset, ref, _data(queryset, ref)
 
 
 def _data(queryset, ref):
@@ -88,9 +100,7 @@ def _render(request, template, filterset, charts, totals, extra=None, scope=()):
 
 
 def global_dashboard(request):
-    ref = Reference()
-    filterset, queryset = _filtered(request)
-    data = _data(queryset, ref)
+    filterset, ref, data = global_data(request.GET, request.user)
     charts = [
         dashboards.state_map(data["by_state"], ref.states),
         dashboards.objective_region_heatmap(data["by_objective_region"], ref.objectives, ref.regions),

@@ -1,0 +1,404 @@
+"""Benchmark figures at several data sizes: `make bench` (python -m reporting.bench).
+
+    DJANGO_SETTINGS_MODULE=monitor.settings_test python -m reporting.bench [--sizes 10000,100000,1000000]
+        [--seed 1] [--runs 5] [--timeout 600] [--report-timeout 240]
+
+For each size it seeds a database with `seed_demo` (SQLite files under var/bench/, or one
+PostgreSQL database per size when DATABASE_URL names PostgreSQL), reusing a database already
+seeded with the same size, seed and generator version; then, in a fresh process per size, it
+measures:
+
+- the global dashboard's data (every aggregate it draws, as the view computes them), median of
+  --runs, with no filter and with region=Africa&status=completed;
+- the same aggregates as ONE hand-written SQL statement over the same rows (a lower bound),
+  and the ratio of the two;
+- the queries and the time of one GET /dashboards/ (test client);
+- the median time of the API's evidence list page, GET /api/v1/evidence/;
+- the compile time and peak memory (max RSS of the compiling process) of a national report
+  (the State with the most records) and of the global biennial report, each in its own process.
+
+It prints the command line, the machine and one table.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+FILTERS = "region=Africa&status=completed"
+REPORT_CYCLE = 2
+
+
+# --- Orchestration (no Django in this process) ---------------------------------------------------
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated record counts")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=5, help="runs per timing (the median is shown)")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds allowed to the dashboard/API measurements")
+    parser.add_argument("--report-timeout", type=int, default=240, help="seconds allowed to compile each report")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--report", choices=["national", "global"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        return print(json.dumps(measure(args.runs)))
+    if args.report:
+        return print(json.dumps(compile_report(args.report)))
+    try:
+        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error("--sizes takes whole numbers separated by commas, e.g. --sizes 10000,100000")
+    if not sizes or min(sizes) < 1:
+        parser.error("--sizes needs at least one positive number")
+    run(sizes, args)
+
+
+def run(sizes, args):
+    _setup()  # for the generator's version only; each size is measured in its own process
+    print("Command:", shlex.join([sys.executable, "-m", "reporting.bench", *sys.argv[1:]]))
+    for line in machine():
+        print(line)
+    print()
+    results = {}
+    for size in sizes:
+        url = database_url(size, args.seed)
+        seeded = ensure_seeded(size, args.seed, url)
+        print(f"[{size:,}] {seeded}", flush=True)
+        env = {**os.environ, "DATABASE_URL": url, "REPORTS_ROOT": str(BENCH_DIR / "reports")}
+        result = child(["--measure", "--runs", str(args.runs)], env, args.timeout)
+        for kind in ("national", "global"):
+            result[f"report_{kind}"] = child(["--report", kind], env, args.report_timeout)
+        results[size] = result
+        print(f"[{size:,}] measured", flush=True)
+    print()
+    print_table(sizes, results)
+
+
+def machine():
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram = "?"
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kb = int(meminfo.read_text().split("MemTotal:")[1].split()[0])
+        ram = f"{kb / 1024 / 1024:.1f} GB"
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres", "pgsql")):
+        database = f"PostgreSQL ({urlparse(url).hostname})"
+    else:
+        import sqlite3
+
+        database = f"SQLite {sqlite3.sqlite_version} (files under {BENCH_DIR.relative_to(ROOT)}/)"
+    return [
+        f"Machine: {cpu}, {os.cpu_count()} cores, {ram} RAM, {platform.system()} {platform.release()}",
+        f"Python {platform.python_version()}, database {database}",
+    ]
+
+
+def database_url(size, seed):
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres", "pgsql")):
+        parts = urlparse(url)
+        name = f"{parts.path.lstrip('/')}_bench_{size}_s{seed}"
+        return urlunparse(parts._replace(path=f"/{name}"))
+    return f"sqlite:///{BENCH_DIR / f'evidence-{size}-seed{seed}.sqlite3'}"
+
+
+def marker_path(size, seed, url):
+    return BENCH_DIR / f"{Path(urlparse(url).path).name}.seeded.json"
+
+
+def ensure_seeded(size, seed, url):
+    """Seed the size's database unless the marker says it holds this size, seed and generator."""
+    from commitments.demo import GENERATOR_VERSION
+
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    marker = marker_path(size, seed, url)
+    wanted = {"records": size, "seed": seed, "generator": GENERATOR_VERSION}
+    env = {**os.environ, "DATABASE_URL": url}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    if marker.exists():
+        done = json.loads(marker.read_text())
+        if {k: done.get(k) for k in wanted} == wanted:
+            subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+            return f"reusing the database seeded earlier with seed {seed} ({done['seconds']:.0f} s to seed)"
+    fresh_database(url)
+    started = time.monotonic()
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*manage, "load_framework"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    seed_cmd = [*manage, "seed_demo", "--records", str(size), "--seed", str(seed), "--allow-production"]
+    subprocess.run(seed_cmd, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    seconds = time.monotonic() - started
+    marker.write_text(json.dumps({**wanted, "seconds": seconds}))
+    return f"seeded {size:,} records with seed {seed} in {seconds:.0f} s"
+
+
+def fresh_database(url):
+    if url.startswith("sqlite"):
+        path = Path(urlparse(url).path)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = urlunparse(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def child(arguments, env, timeout):
+    """Run a measuring process; its last stdout line is JSON."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "reporting.bench", *arguments],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s"}
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["?"]
+        return {"error": tail[0][:150]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- Measuring (Django, in a child process) ---------------------------------------------------
+
+
+def _setup():
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monitor.settings_test")
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+
+def timed(fn, runs):
+    fn()  # warm the caches once; the figures are for a warm server
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def measure(runs):
+    _setup()
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from commitments.models import Evidence
+    from reporting.views_dashboards import global_data
+
+    out = {"records": Evidence.objects.count(), "published": Evidence.objects.filter(is_published=True).count()}
+    user = AnonymousUser()
+    for label, query in (("none", ""), ("filtered", FILTERS)):
+        params = QueryDict(query)
+        out[f"data_{label}"] = timed(lambda params=params: global_data(params, user), runs)
+        out[f"sql_{label}"] = timed(lambda query=query: hand_written(query), runs)
+        _filterset, _ref, data = global_data(params, user)
+        out[f"check_{label}"] = data["totals"]["records"] == hand_written_total(hand_written(query))
+    client = Client()
+    client.get("/dashboards/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/dashboards/")
+    out["dashboard_status"] = response.status_code
+    out["dashboard_queries"] = len(queries)
+    out["dashboard_page"] = timed(lambda: client.get("/dashboards/"), runs)
+    api = client.get("/api/v1/evidence/")
+    if api.status_code == 404:
+        out["api_list"] = None
+    else:
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/api/v1/evidence/")
+        out["api_status"] = api.status_code
+        out["api_queries"] = len(queries)
+        out["api_list"] = timed(lambda: client.get("/api/v1/evidence/"), max(runs, 10))
+    return out
+
+
+HAND_WRITTEN = """
+WITH base AS (
+    SELECT o.number AS objective, e.member_state_id AS state_id, org.stakeholder_type_id AS type_id,
+           COALESCE(ms.region, oc.region) AS region, e.cycle AS cycle, e.status AS status
+    FROM commitments_evidence e
+    JOIN commitments_action a ON a.id = e.primary_action_id
+    JOIN commitments_objective o ON o.id = a.objective_id
+    LEFT JOIN commitments_memberstate ms ON ms.id = e.member_state_id
+    LEFT JOIN commitments_organisation org ON org.id = e.organisation_id
+    LEFT JOIN commitments_memberstate oc ON oc.id = org.country_id
+    WHERE e.is_published = %s {where}
+),
+cube AS MATERIALIZED (
+    SELECT objective, state_id, type_id, region, cycle, status, COUNT(*) AS n
+    FROM base GROUP BY objective, state_id, type_id, region, cycle, status
+)
+SELECT 'objective_status', CAST(objective AS TEXT), status, SUM(n) FROM cube GROUP BY objective, status
+UNION ALL
+SELECT 'objective_region', CAST(objective AS TEXT), region, SUM(n) FROM cube
+    WHERE region IS NOT NULL GROUP BY objective, region
+UNION ALL
+SELECT 'state', CAST(state_id AS TEXT), NULL, SUM(n) FROM cube WHERE state_id IS NOT NULL GROUP BY state_id
+UNION ALL
+SELECT 'cycle_status', CAST(cycle AS TEXT), status, SUM(n) FROM cube GROUP BY cycle, status
+UNION ALL
+SELECT 'participation', CAST(type_id AS TEXT), NULL, SUM(n) FROM cube GROUP BY type_id
+UNION ALL
+SELECT 'principle', gp.letter, NULL, COUNT(*)
+    FROM commitments_evidence_principles ep
+    JOIN commitments_guidingprinciple gp ON gp.id = ep.guidingprinciple_id
+    JOIN commitments_evidence e ON e.id = ep.evidence_id
+    LEFT JOIN commitments_memberstate ms ON ms.id = e.member_state_id
+    LEFT JOIN commitments_organisation org ON org.id = e.organisation_id
+    LEFT JOIN commitments_memberstate oc ON oc.id = org.country_id
+    WHERE e.is_published = %s {where}
+    GROUP BY gp.letter
+"""
+
+
+def hand_written(query):
+    """The global dashboard's aggregates as one SQL statement (the benchmark's lower bound)."""
+    from django.db import connection
+
+    where, params = "", []
+    if query == FILTERS:
+        where, params = "AND (ms.region = %s OR oc.region = %s) AND e.status = %s", ["Africa", "Africa", "completed"]
+    sql = HAND_WRITTEN.format(where=where)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, *params, True, *params])
+        return cursor.fetchall()
+
+
+def hand_written_total(rows):
+    return sum(n for kind, _k1, _k2, n in rows if kind == "participation")
+
+
+def compile_report(kind):
+    """Compile one report in this process: seconds and peak memory (max RSS)."""
+    _setup()
+    from django.db.models import Count
+
+    from commitments.models import Evidence, MemberState
+
+    try:
+        from reporting.models import ReportKind
+        from reporting.reports import request_report, run_compile
+    except ImportError:
+        return {"error": "not available"}
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    fields = {"kind": ReportKind.NATIONAL if kind == "national" else ReportKind.GLOBAL, "cycle": REPORT_CYCLE}
+    if kind == "national":
+        top = (
+            Evidence.objects.filter(is_published=True, member_state__isnull=False)
+            .values("member_state")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .first()
+        )
+        fields["member_state"] = MemberState.objects.get(pk=top["member_state"])
+    report = request_report(**fields)
+    started = time.perf_counter()
+    outcome = run_compile(report.pk, "bench")
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report.refresh_from_db()
+    return {
+        "outcome": outcome,
+        "error_text": getattr(report, "error", "")[:150],
+        "seconds": seconds,
+        "peak_mb": peak,
+        "baseline_mb": baseline,
+        "scope": str(fields.get("member_state", "all")),
+    }
+
+
+# --- Output ----------------------------------------------------------------------------------
+
+
+def ms(seconds):
+    return "n/a" if seconds is None else f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a and b else "n/a"
+
+
+def report_cell(r):
+    if not r or r.get("error"):
+        return (r or {}).get("error", "not available")
+    if r.get("outcome") != "complete":
+        return f"{r.get('outcome')}: {r.get('error_text', '')}"
+    return f"{ms(r['seconds'])}, {r['peak_mb']:,.0f} MB peak"
+
+
+def rows_for(r):
+    if r.get("error"):
+        return [(label, "error") for label, _v in rows_for(EMPTY)[:-1]] + [("error", r["error"])]
+    api = "not available" if r.get("api_list") is None else f"{ms(r['api_list'])} ({r.get('api_queries')} queries)"
+    return [
+        ("records (published)", f"{r['records']:,} ({r['published']:,})"),
+        ("dashboard data, no filter", ms(r["data_none"])),
+        ("  one hand-written SQL", ms(r["sql_none"])),
+        ("  ratio (target <= 1.5x)", ratio(r["data_none"], r["sql_none"])),
+        (f"dashboard data, {FILTERS}", ms(r["data_filtered"])),
+        ("  one hand-written SQL", ms(r["sql_filtered"])),
+        ("  ratio (target <= 1.5x)", ratio(r["data_filtered"], r["sql_filtered"])),
+        ("  same totals as the SQL", "yes" if r["check_none"] and r["check_filtered"] else "NO"),
+        ("queries per GET /dashboards/", str(r["dashboard_queries"])),
+        ("GET /dashboards/ (whole page)", ms(r["dashboard_page"])),
+        ("GET /api/v1/evidence/ median (< 50 ms)", api),
+        ("national report (< 2 s)", report_cell(r.get("report_national"))),
+        ("global biennial (< 60 s, < 500 MB)", report_cell(r.get("report_global"))),
+    ]
+
+
+EMPTY = {
+    **dict.fromkeys(["records", "published", "dashboard_queries"], 0),
+    **dict.fromkeys(["data_none", "sql_none", "data_filtered", "sql_filtered", "dashboard_page", "api_list"]),
+    **dict.fromkeys(["check_none", "check_filtered"], False),
+}
+
+
+def print_table(sizes, results):
+    columns = {size: rows_for(results[size]) for size in sizes}
+    labels = [label for label, _value in columns[sizes[0]]]
+    width = max(len(label) for label in labels)
+    cell_width = max(len(v) for rows in columns.values() for _l, v in rows) + 2
+    header = "".ljust(width) + "".join(f"{size:,} records".rjust(cell_width) for size in sizes)
+    print(header)
+    print("-" * len(header))
+    for i, label in enumerate(labels):
+        print(label.ljust(width) + "".join(columns[size][i][1].rjust(cell_width) for size in sizes))
+
+
+if __name__ == "__main__":
+    main()
