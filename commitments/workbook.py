@@ -15,6 +15,7 @@ import datetime
 import io
 import re
 import uuid
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -49,6 +50,8 @@ MARKER_RE = re.compile(r"^gcm-evidence/(\d+) (state|organisation):([A-Za-z0-9]+)
 # Room for more than one measure per action: validations reach this many rows past the actions.
 EXTRA_ROWS = 200
 MAX_ROWS = 5000
+# A small .xlsx can unzip to gigabytes; refuse before openpyxl expands it.
+MAX_UNZIPPED_MB = 200
 EDITABLE = (Evidence.ReviewState.DRAFT, Evidence.ReviewState.RETURNED)
 TITLE_MAX = Evidence._meta.get_field("title").max_length
 LINK_MAX = 500
@@ -388,15 +391,24 @@ def _open(upload):
             _("The file is %(size).1f MB; a workbook can be at most %(limit)s MB.")
             % {"size": upload.size / 1048576, "limit": settings.MAX_UPLOAD_MB}
         )
+    not_a_workbook = _("This file is not an Excel workbook (.xlsx). Download the template and fill it in.")
+    try:
+        upload.seek(0)
+        unzipped = sum(member.file_size for member in zipfile.ZipFile(upload).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise WorkbookRefused(not_a_workbook) from exc
+    if unzipped > MAX_UNZIPPED_MB * 1024 * 1024:
+        raise WorkbookRefused(
+            _("This workbook holds too much data to be read (more than %(limit)s MB once unpacked).")
+            % {"limit": MAX_UNZIPPED_MB}
+        )
     try:
         upload.seek(0)
         return openpyxl.load_workbook(upload, data_only=False)
     except Exception as exc:
         # openpyxl raises many kinds of error for files it cannot read (zip, XML, key, value ...);
         # to the person uploading they all mean the same thing.
-        raise WorkbookRefused(
-            _("This file is not an Excel workbook (.xlsx). Download the template and fill it in.")
-        ) from exc
+        raise WorkbookRefused(not_a_workbook) from exc
 
 
 def _sheet(wb, name):
@@ -494,7 +506,9 @@ class RowReader:
         self.problems = []
 
     def problem(self, key, message):
-        self.problems.append(Problem(self.number, str(COLUMN[key].header), message))
+        problem = Problem(self.number, str(COLUMN[key].header), message)
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     def raw(self, key):
         cell = self.cells.get(key)
@@ -502,6 +516,9 @@ class RowReader:
             return None
         if cell.data_type == "f" or isinstance(cell.value, ArrayFormula | DataTableFormula):
             self.problem(key, _("This cell contains a formula; type the value instead."))
+            return None
+        if cell.data_type == "e":
+            self.problem(key, _("This cell shows the error %(value)s; type the value instead.") % {"value": cell.value})
             return None
         return cell.value
 

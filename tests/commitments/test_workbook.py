@@ -168,8 +168,10 @@ def test_bad_dates_formulas_and_content_without_title_are_problems(amina, client
     dated = good_row(wb, "1(b)", "Survey", Start_date="next spring")
     formula = good_row(wb, "1(c)", "Census round", Description="=A1&B1")
     orphan = fill(wb, "1(d)", Description="Forgot the title")
+    broken = good_row(wb, "1(e)", "Registry", Level="#N/A")
     response = upload(client, wb)
     found = problems(response)
+    assert (broken, "Level", "This cell shows the error #N/A; type the value instead.") in found
     assert any(p[:2] == (dated, "Start date") and "'next spring' is not a date" in p[2] for p in found)
     assert (formula, "Description", "This cell contains a formula; type the value instead.") in found
     assert any(p[:2] == (orphan, "Title") for p in found)
@@ -209,6 +211,36 @@ def test_missing_columns_and_sheets_are_named(amina, client):
     wb["Evidence"].title = "Sheet1"
     response = upload(client, wb)
     assert "The workbook has no sheet named &#x27;Evidence&#x27;" in response.content.decode()
+
+
+def test_a_workbook_without_its_marker_or_too_big_unpacked_is_refused(amina, client, monkeypatch):
+    wb = download(client)
+    good_row(wb, "1(a)", "Unmarked")
+    marked = as_upload(wb)
+    for row in wb["Instructions"].iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("gcm-evidence/"):
+                cell.value = None
+    response = upload(client, wb)
+    assert "says whom it was made for" in response.content.decode()
+    monkeypatch.setattr(workbook, "MAX_UNZIPPED_MB", 0)
+    response = client.post(PAGE, {"file": marked})
+    assert "holds too much data to be read" in response.content.decode()
+    assert not Evidence.objects.exists()
+
+
+def test_the_same_record_id_on_two_rows_is_a_problem(amina, client):
+    wb = download(client)
+    good_row(wb, "13(a)", "Alternatives to detention")
+    upload(client, wb)
+    wb = download(client)
+    ws = wb["Evidence"]
+    heads = columns(ws)
+    record = ws.cell(row=row_of(ws, "13(a)"), column=heads["Record ID"]).value
+    copy = good_row(wb, "13(b)", "Copied row", Record_ID=record)
+    response = upload(client, wb)
+    assert (copy, "Record ID", f"The same Record ID is in row {row_of(ws, '13(a)')}.") in problems(response)
+    assert Evidence.objects.count() == 1
 
 
 def test_an_oversized_file_is_refused(amina, client, settings):
