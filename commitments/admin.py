@@ -6,6 +6,7 @@ commitments.services, so the admin shows it but cannot write it."""
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -83,6 +84,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["stakeholder_type", "is_active"]
     search_fields = ["name", "acronym"]
     autocomplete_fields = ["country"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ProfileInline(admin.StackedInline):

@@ -428,3 +428,58 @@ def test_login_form_signs_in_and_out(client, people):
     assert "Sign out" in client.get("/workspace/").content.decode()
     client.post("/accounts/logout/")
     assert client.get("/workspace/").status_code == 302
+
+
+def test_record_page_query_count_does_not_grow_with_history(client, people, django_assert_max_num_queries):
+    amina = people["contributor"]
+    ev = create(amina)
+    for n in range(6):
+        ev = services.evidence_update(
+            user=amina, evidence=ev, data={"title": f"Title {n}"}, expected_version=ev.version
+        )
+    client.force_login(amina)
+    with django_assert_max_num_queries(16):
+        response = client.get(ev.get_absolute_url())
+    assert response.content.decode().count("<li>\n      <p><strong>") == 7  # created + six edits
+
+
+# --- The admin: the secretariat manages organisations and people; evidence is read-only --------
+
+
+@pytest.fixture
+def admin_client_secretariat(client, people):
+    user = people["secretariat"]
+    user.is_staff = user.is_superuser = True
+    user.save()
+    client.force_login(user)
+    return client
+
+
+def test_admin_evidence_is_read_only(admin_client_secretariat, people):
+    ev = create(people["contributor"])
+    assert admin_client_secretariat.get("/admin/commitments/evidence/").status_code == 200
+    page = admin_client_secretariat.get(f"/admin/commitments/evidence/{ev.pk}/change/")
+    assert page.status_code == 200 and 'name="title"' not in page.content.decode()
+    assert admin_client_secretariat.get("/admin/commitments/evidence/add/").status_code == 403
+    response = admin_client_secretariat.post(f"/admin/commitments/evidence/{ev.pk}/change/", {"title": "Hacked"})
+    assert response.status_code == 403
+    assert Evidence.objects.get(pk=ev.pk).title.startswith("Firewall")
+
+
+def test_admin_creates_an_organisation_and_a_user_with_a_profile(admin_client_secretariat, people):
+    from commitments.models import Organisation, StakeholderType
+
+    response = admin_client_secretariat.post(
+        "/admin/commitments/organisation/add/",
+        {
+            "name": "Diaspora Forum",
+            "acronym": "DF",
+            "stakeholder_type": StakeholderType.objects.get(slug="academia").pk,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    org = Organisation.objects.get(name="Diaspora Forum")
+    page = admin_client_secretariat.get(f"/admin/auth/user/{people['editor'].pk}/change/").content.decode()
+    assert "profile-0-role" in page  # the Profile inline on the user
+    assert org.stakeholder_type.slug == "academia"
