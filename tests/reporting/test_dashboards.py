@@ -1,0 +1,173 @@
+"""Dashboards: shared filters, constant queries, escaped hover text, "no evidence" never drawn as zero."""
+
+import json
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commitments import demo
+from commitments.models import Action, Evidence, GuidingPrinciple, MemberState
+from reporting import aggregates
+from tests.factories import EvidenceFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def figures(response):
+    """{chart id: figure} as the page embeds them (json_script), read back from the HTML."""
+    found = re.findall(r'<script id="figure-([a-z-]+)" type="application/json">(.*?)</script>', response.text, re.S)
+    return {chart_id: json.loads(body) for chart_id, body in found}
+
+
+def chart(response, chart_id):
+    return next(c for c in response.context["charts"] if c.id == chart_id)
+
+
+@pytest.fixture
+def records(framework):
+    mar, mex = MemberState.objects.get(iso3="MAR"), MemberState.objects.get(iso3="MEX")
+    a13 = Action.objects.get(code="13(a)")
+    e = EvidenceFactory(published=True, member_state=mar, primary_action=a13, status="completed")
+    e.principles.set(GuidingPrinciple.objects.filter(letter="f"))
+    EvidenceFactory(published=True, member_state=mar, primary_action=a13, status="planned", cycle=2)
+    EvidenceFactory(published=True, member_state=mex, status="under_way")
+    EvidenceFactory(member_state=mex, status="completed")  # a draft: never on a dashboard
+
+
+def test_global_dashboard_draws_every_chart_with_table_and_summary(records, client):
+    response = client.get("/dashboards/")
+    assert response.status_code == 200
+    embedded = figures(response)
+    assert set(embedded) == {"map", "objectives-regions", "status-objective", "trend", "participation", "principles"}
+    html = response.text
+    for chart_id in embedded:
+        assert f'data-figure="figure-{chart_id}"' in html
+        assert f'aria-describedby="summary-{chart_id}"' in html
+        assert f'id="summary-{chart_id}"' in html
+    assert html.count('role="img"') == 6
+    assert html.count("<caption>") == 6
+    assert "3 published records from 2 Member States, on 2 of 23 objectives." in html
+    summary = chart(response, "status-objective").summary
+    assert summary == "Objective 13 has the most records (2); 21 have no evidence."
+    # Everything from the project's static files: plotly, the script, the map's topojson.
+    assert '<script src="/static/vendor/plotly.min.js">' in html
+    assert '<script src="/static/reporting/dashboards.js">' in html
+    assert '"topojsonURL": "/static/vendor/topojson/"' in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_map_tells_no_evidence_from_zero(records, client):
+    response = client.get("/dashboards/")
+    silent, reporting = figures(response)["map"]["data"]
+    assert reporting["locations"] == ["MEX", "MAR"]  # by name
+    assert reporting["customdata"] == [["Mexico", "1"], ["Morocco", "2"]]
+    assert reporting["z"] == [0, 0.301]  # log10 of the counts; States without evidence are not on this scale
+    assert "FRA" in silent["locations"] and "MAR" not in silent["locations"]
+    assert len(silent["locations"]) == 193 - 2
+    assert "no evidence" in silent["hovertemplate"]
+    assert silent["showscale"] is False
+    rows = {row[1]: row[2] for row in chart(response, "map").table.rows}
+    assert rows["MAR"] == "2" and rows["FRA"] == "no evidence"
+    # The heat map leaves empty cells empty (null), never 0.
+    heat = figures(response)["objectives-regions"]["data"][0]
+    assert heat["z"][1] == [None, None, None, None, None]  # objective 2: nothing anywhere
+    assert heat["z"][0][heat["x"].index("Americas")] == 1
+    assert heat["z"][12][heat["x"].index("Africa")] == 2
+    assert 0 not in [v for row in heat["z"] for v in row]
+    assert heat["hoverongaps"] is False
+
+
+def test_filters_change_every_chart_and_stay_in_the_url(records, client):
+    response = client.get("/dashboards/?status=completed")
+    bars = figures(response)["status-objective"]["data"]
+    by_status = {trace["name"]: trace["y"] for trace in bars}
+    assert by_status["Completed"][12] == 1
+    assert all(v is None for v in by_status["Planned (not started)"])
+    assert figures(response)["map"]["data"][1]["locations"] == ["MAR"]
+    assert "1 published record from 1 Member States" in response.text
+    assert re.search(r'<input[^>]*value="completed"[^>]*checked', response.text)  # the form keeps the filter
+
+    response = client.get("/dashboards/?region=Americas")
+    assert figures(response)["map"]["data"][1]["locations"] == ["MEX"]
+
+
+def test_invalid_filter_is_explained_not_a_500(records, client):
+    response = client.get("/dashboards/?cycle=abc&validated_from=yesterday")
+    assert response.status_code == 200
+    assert "Some filters are not valid" in response.text
+    assert "No published evidence matches these filters." in response.text
+
+
+def test_organisation_name_is_escaped_in_hover_text(framework, client):
+    org = OrganisationFactory(name='<script>alert("x")</script> & Co')
+    EvidenceFactory(published=True, member_state=None, organisation=org, status="advanced")
+    response = client.get(f"/dashboards/organisations/{org.pk}/")
+    assert response.status_code == 200
+    hover = [t for trace in figures(response)["status-objective"]["data"] for t in trace["hovertext"] if t]
+    assert hover == ["&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co<br>1: 1 Advanced (substantial)"]
+    trend = figures(response)["trend"]["data"]
+    assert any("&lt;script&gt;" in t for trace in trend for t in trace["hovertext"])
+    assert "<script>alert" not in response.text
+
+
+def test_profile_pages(records, client):
+    org = OrganisationFactory(country=MemberState.objects.get(iso3="MAR"))
+    EvidenceFactory(published=True, member_state=None, organisation=org)
+    pages = {
+        "/dashboards/states/mar/": {"status-objective", "trend", "principles"},
+        "/dashboards/objectives/13/": {"map", "status-action", "trend", "participation", "principles"},
+        "/dashboards/actions/13a/": {"map", "trend", "participation", "principles"},
+        f"/dashboards/organisations/{org.pk}/": {"status-objective", "trend", "principles"},
+    }
+    for url, charts in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert set(figures(response)) == charts, url
+    state = client.get("/dashboards/states/MAR/")
+    assert "2 published records from 1 Member States" in state.text
+    assert 'name="state"' not in state.text  # the page's own scope is not a filter to change
+    objective = client.get("/dashboards/objectives/13/")
+    action_bars = {t["name"]: t["y"] for t in figures(objective)["status-action"]["data"]}
+    assert action_bars["Completed"][0] == 1 and action_bars["Planned (not started)"][0] == 1
+    assert client.get("/dashboards/states/XXX/").status_code == 404
+    assert client.get("/dashboards/objectives/24/").status_code == 404
+    assert client.get("/dashboards/actions/13z/").status_code == 404
+
+
+def test_queries_per_request_do_not_grow_with_the_data(framework, client):
+    demo.generate(20, seed=5, organisations=30)
+    urls = ["/dashboards/", "/dashboards/?status=completed&region=Africa", "/dashboards/states/MAR/"]
+    small = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        small[url] = len(queries)
+    demo.generate(200, seed=6, organisations=30)
+    assert Evidence.objects.count() == 220
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        assert len(queries) == small[url], url
+    assert small["/dashboards/"] <= 15
+
+
+def test_dashboard_list_page_query_budget(framework, client, django_assert_max_num_queries):
+    demo.generate(150, seed=2, organisations=40)
+    with django_assert_max_num_queries(15):
+        client.get("/dashboards/")
+
+
+def test_cube_agrees_with_the_single_figure_selectors(framework):
+    demo.generate(300, seed=11, organisations=40)
+    published = Evidence.objects.published()
+    data = aggregates.dashboard_data(published)
+    assert data["by_objective_status"] == aggregates.by_objective_status(published)
+    assert data["by_objective_region"] == aggregates.by_objective_region(published)
+    assert data["by_state"] == aggregates.by_state(published)
+    assert data["by_cycle_status"] == aggregates.by_cycle_status(published)
+    assert data["participation"] == aggregates.participation(published)
+    assert data["by_status"] == aggregates.by_status(published)
+    assert data["principles"] == aggregates.principles_applied(published)
+    assert data["totals"]["records"] == published.count()
