@@ -483,3 +483,27 @@ def test_admin_creates_an_organisation_and_a_user_with_a_profile(admin_client_se
     page = admin_client_secretariat.get(f"/admin/auth/user/{people['editor'].pk}/change/").content.decode()
     assert "profile-0-role" in page  # the Profile inline on the user
     assert org.stakeholder_type.slug == "academia"
+
+
+def test_evidence_pages_have_ordered_headings_and_labelled_controls(client, people):
+    amina = people["contributor"]
+    ev = services.evidence_submit(user=amina, evidence=create(amina))
+    pages = {
+        people["contributor"]: ["/workspace/", "/workspace/objectives/15/", "/workspace/evidence/new/?action=13a"],
+        people["focal"]: [ev.get_absolute_url(), "/review/", "/workspace/people/", f"/evidence/{ev.record}/history/"],
+        None: ["/states/MAR/", "/accounts/login/"],
+    }
+    for user, urls in pages.items():
+        client.logout()
+        if user:
+            client.force_login(user)
+        for url in urls:
+            html = client.get(url).content.decode()
+            levels = [int(n) for n in re.findall(r"<h([1-6])", html)]
+            assert levels[0] == 1 and levels.count(1) == 1, url
+            assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (url, levels)
+            labelled = set(re.findall(r'<label[^>]*for="([^"]+)"', html))
+            controls = re.findall(
+                r'<(?:input|select|textarea)\b(?![^>]*type="(?:hidden|submit)")[^>]*\bid="([^"]+)"', html
+            )
+            assert controls and set(controls) <= labelled, (url, set(controls) - labelled)
