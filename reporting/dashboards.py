@@ -405,8 +405,10 @@ def totals_sentence(totals):
     records = totals.get("records", 0)
     if not records:
         return _("No published evidence matches these filters.")
-    return ngettext(
-        "%(records)s published record from %(states)s Member States, on %(objectives)s of 23 objectives.",
-        "%(records)s published records from %(states)s Member States, on %(objectives)s of 23 objectives.",
-        records,
-    ) % {"records": num(records), "states": totals.get("states", 0), "objectives": totals.get("objectives", 0)}
+    parts = [
+        ngettext("%(n)s published record", "%(n)s published records", records) % {"n": num(records)},
+        ngettext("from %(n)s Member State", "from %(n)s Member States", totals.get("states", 0))
+        % {"n": totals.get("states", 0)},
+        _("on %(n)s of 23 objectives") % {"n": totals.get("objectives", 0)},
+    ]
+    return ", ".join(parts) + "."

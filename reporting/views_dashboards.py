@@ -123,7 +123,8 @@ def state_profile(request, iso3):
         dashboards.principles(data["principles"], ref.principles, entity=state.name),
     ]
     extra = {"entity": state, "kind": "state", "profile_url": state.get_absolute_url()}
-    return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, ["state"])
+    scope = ["state", "region", "subregion", "entity_kind"]
+    return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, scope)
 
 
 def objective_profile(request, number):

@@ -48,7 +48,7 @@ def test_global_dashboard_draws_every_chart_with_table_and_summary(records, clie
         assert f'id="summary-{chart_id}"' in html
     assert html.count('role="img"') == 6
     assert html.count("<caption>") == 6
-    assert "3 published records from 2 Member States, on 2 of 23 objectives." in html
+    assert "3 published records, from 2 Member States, on 2 of 23 objectives." in html
     summary = chart(response, "status-objective").summary
     assert summary == "Objective 13 has the most records (2); 21 have no evidence."
     # Everything from the project's static files: plotly, the script, the map's topojson.
@@ -86,7 +86,7 @@ def test_filters_change_every_chart_and_stay_in_the_url(records, client):
     assert by_status["Completed"][12] == 1
     assert all(v is None for v in by_status["Planned (not started)"])
     assert figures(response)["map"]["data"][1]["locations"] == ["MAR"]
-    assert "1 published record from 1 Member States" in response.text
+    assert "1 published record, from 1 Member State," in response.text
     assert re.search(r'<input[^>]*value="completed"[^>]*checked', response.text)  # the form keeps the filter
 
     response = client.get("/dashboards/?region=Americas")
@@ -126,7 +126,7 @@ def test_profile_pages(records, client):
         assert response.status_code == 200, url
         assert set(figures(response)) == charts, url
     state = client.get("/dashboards/states/MAR/")
-    assert "2 published records from 1 Member States" in state.text
+    assert "2 published records, from 1 Member State," in state.text
     assert 'name="state"' not in state.text  # the page's own scope is not a filter to change
     objective = client.get("/dashboards/objectives/13/")
     action_bars = {t["name"]: t["y"] for t in figures(objective)["status-action"]["data"]}
