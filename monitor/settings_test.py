@@ -5,8 +5,21 @@ import os
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-only-" + "x" * 40)
 os.environ.setdefault("SECURE_COOKIES", "false")
+# One id per test run, inherited by the workers and servers the run starts, so that runs side
+# by side (a developer's and a helper's) never share a database file or a redis-server.
+os.environ.setdefault("TEST_RUN_ID", str(os.getpid()))
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return str(sock.getsockname()[1])
+
+
 # The suite's own redis-server (started by tests/conftest.py), never a developer's.
-os.environ.setdefault("TEST_REDIS_PORT", "6399")
+os.environ.setdefault("TEST_REDIS_PORT", _free_port())
 os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:{os.environ['TEST_REDIS_PORT']}/0")
 
 from .settings import *  # noqa: E402,F403
@@ -24,7 +37,7 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a real celery worker started by the suite sees the same data.
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.environ['TEST_RUN_ID']}.sqlite3")}
 # Tasks queued through monitor.queue.enqueue run in the test process; the tests that prove the
 # real worker path start one and turn this off.
 TASKS_INLINE = True
