@@ -32,11 +32,15 @@ def test_objective_and_action_match_primary_or_other_actions_once(world):
         "Legal aid for people in detention",
     ]
     # 13(a) is the primary action of one record and another action of two: each listed once.
-    assert sorted(titles("action=13a")) == sorted(titles("action=13(a)")) == [
-        "Alternatives to detention for families",
-        "Data on migrant women",
-        "Detention monitoring by ombudsperson",
-    ]
+    assert (
+        sorted(titles("action=13a"))
+        == sorted(titles("action=13(a)"))
+        == [
+            "Alternatives to detention for families",
+            "Data on migrant women",
+            "Detention monitoring by ombudsperson",
+        ]
+    )
     assert len(titles("action=13a&action=13c&action=13(b)")) == 3
 
 
@@ -158,6 +162,6 @@ def test_facets_are_grouped_counts(world, django_assert_num_queries):
     _, queryset = filter_evidence(QueryDict("objective=13"), AnonymousUser())
     with django_assert_num_queries(4):
         facets = facet_counts(queryset)
-    assert dict((k, n) for k, _label, n in facets["status"]) == {"completed": 2, "advanced": 1, "under_way": 1}
-    assert dict((k, n) for k, _label, n in facets["objective"]) == {1: 1, 13: 3}
-    assert dict((k, n) for k, _label, n in facets["region"]) == {"Africa": 2, "Americas": 1, "Europe": 1}
+    assert {k: n for k, _label, n in facets["status"]} == {"completed": 2, "advanced": 1, "under_way": 1}
+    assert {k: n for k, _label, n in facets["objective"]} == {1: 1, 13: 3}
+    assert {k: n for k, _label, n in facets["region"]} == {"Africa": 2, "Americas": 1, "Europe": 1}

@@ -1,0 +1,256 @@
+"""Exports: the same records as the list and the API, safe cells, streamed in chunks."""
+
+import csv
+import io
+import json
+import re
+import resource
+import tracemalloc
+import uuid
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+
+from commitments import exports
+from commitments.filters import filter_evidence
+from commitments.models import Action, Evidence, MemberState
+from tests.factories import EvidenceFactory, make_open_data_world
+
+pytestmark = pytest.mark.django_db
+
+QUERIES = [
+    "",
+    "objective=13",
+    "action=13a&action=5(a)",
+    "state=MAR&state=mex",
+    "status=completed&sort=title",
+    "principle=f&sort=-title",
+    "q=detention",
+    "q=data&level=global",
+    "region=Africa&sort=state",
+    "good_practice=true&sort=validated_at",
+]
+
+
+@pytest.fixture
+def world(framework):
+    return make_open_data_world()
+
+
+def html_records(client, query):
+    response = client.get(f"/evidence/?{query}")
+    assert response.status_code == 200
+    return re.findall(r'data-record="([0-9a-f-]{36})"', response.content.decode())
+
+
+def api_records(client, query):
+    response = client.get(f"/api/v1/evidence/?{query}")
+    assert response.status_code == 200
+    return [row["record"] for row in response.json()["results"]]
+
+
+def download(client, fmt, query):
+    response = client.get(f"/evidence/export.{fmt}?{query}")
+    assert response.status_code == 200
+    assert response.streaming
+    return b"".join(response.streaming_content)
+
+
+def csv_rows(body):
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+
+
+def xlsx_rows(body):
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    rows = list(sheet.iter_rows())
+    header = [cell.value for cell in rows[0]]
+    return header, rows[1:]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_same_query_gives_same_records_everywhere(world, client, query):
+    expected = [str(e.record) for e in filter_evidence(QueryDict(query), None)[1]]
+    assert html_records(client, query) == expected
+    assert api_records(client, query) == expected
+    assert [row["record"] for row in csv_rows(download(client, "csv", query))] == expected
+    assert [row["record"] for row in json.loads(download(client, "json", query))] == expected
+    header, rows = xlsx_rows(download(client, "xlsx", query))
+    assert [row[header.index("record")].value for row in rows] == expected
+    assert expected or query == "q=data&level=global"
+
+
+def test_queries_return_records(world, client):
+    assert len(html_records(client, "")) == 7
+    assert len(html_records(client, "objective=13")) == 4
+
+
+def test_one_column_per_field_in_each_format(world, client):
+    ev = world["published"][0]
+    row = next(r for r in csv_rows(download(client, "csv", "")) if r["record"] == str(ev.record))
+    assert list(row) == exports.COLUMNS
+    assert row["primary_action"] == "13(a)" and row["other_actions"] == "13(h)"
+    assert row["iso3"] == "MAR" and row["entity_kind"] == "state" and row["status"] == "completed"
+    assert row["principles"] == "Human rights;Child-sensitive"
+    assert row["good_practice"] == "true" and row["cycle"] == "3"
+    assert row["validated_at"].startswith(ev.validated_at.date().isoformat()) and "T" in row["validated_at"]
+    item = next(r for r in json.loads(download(client, "json", "")) if r["record"] == str(ev.record))
+    assert item["other_actions"] == ["13(h)"] and item["good_practice"] is True
+    org_row = next(r for r in csv_rows(download(client, "csv", "entity_kind=civil-society")))
+    assert org_row["entity"] == "Migrant Rights Network" and org_row["iso3"] == "KEN"
+    assert org_row["stakeholder_type"] == "Civil society organizations"
+
+
+def test_csv_is_rfc4180(world, client):
+    EvidenceFactory(published=True, title='Quotes " and, commas', description="Two\nlines")
+    body = download(client, "csv", "")
+    assert b"\r\n" in body and b'"Quotes "" and, commas"' in body
+    assert any(r["description"] == "Two\nlines" for r in csv_rows(body))
+
+
+FORMULAS = ["=1+2", "+SUM(A1:A2)", "-2+3", "@cmd", "\tTAB", "\rCR", '=HYPERLINK("http://evil.example")']
+
+
+def test_formula_like_cells_are_neutralised(framework, client):
+    for text in FORMULAS:
+        EvidenceFactory(published=True, title=text, description=text, challenges=text)
+    rows = csv_rows(download(client, "csv", ""))
+    assert {r["title"] for r in rows} == {"'" + t for t in FORMULAS}
+    assert all(r["description"].startswith("'") and r["challenges"].startswith("'") for r in rows)
+
+    header, rows = xlsx_rows(download(client, "xlsx", ""))
+    cells = [row[header.index(name)] for row in rows for name in ("title", "description", "challenges")]
+    assert len(cells) == 3 * len(FORMULAS)
+    assert all(cell.data_type == "s" and cell.value.startswith("'") for cell in cells)
+    assert not any(cell.data_type == "f" for row in rows for cell in row)
+
+
+def test_control_characters_do_not_break_xlsx(framework, client):
+    EvidenceFactory(published=True, title="Bell\x07 and NUL-free text\x0b")
+    header, rows = xlsx_rows(download(client, "xlsx", ""))
+    assert rows[0][header.index("title")].value == "Bell and NUL-free text"
+
+
+def test_invalid_filters_are_a_clear_400(world, client):
+    for fmt in ("csv", "xlsx", "json"):
+        response = client.get(f"/evidence/export.{fmt}?objective=99&from=never")
+        assert response.status_code == 400
+        text = response.content.decode()
+        assert "not valid" in text and "objective" in text and "from" in text
+
+
+def test_export_queries_do_not_grow_with_rows(framework, client):
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            for fmt in ("csv", "json", "xlsx"):
+                download(client, fmt, "")
+        return len(ctx.captured_queries)
+
+    EvidenceFactory.create_batch(5, published=True)
+    small = count()
+    EvidenceFactory.create_batch(25, published=True)
+    assert count() == small
+
+
+def bulk_published(n, start=0):
+    """n published rows, fast: built in memory, inserted in batches."""
+    state = MemberState.objects.get(iso3="MAR")
+    action = Action.objects.get(code="1(a)")
+    rows = (
+        Evidence(
+            record=uuid.uuid4(),
+            member_state=state,
+            title=f"Measure {start + i}",
+            description="A national strategy on migration data, with a long enough description to weigh something.",
+            primary_action=action,
+            status="under_way",
+            level="national",
+            review_state="validated",
+            is_published=True,
+            cycle=3,
+        )
+        for i in range(n)
+    )
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == 5000:
+            Evidence.objects.bulk_create(batch)
+            batch = []
+    Evidence.objects.bulk_create(batch)
+
+
+def peak_memory(client, fmt):
+    tracemalloc.start()
+    try:
+        response = client.get(f"/evidence/export.{fmt}")
+        size = sum(len(chunk) for chunk in response.streaming_content)
+        return tracemalloc.get_traced_memory()[1], size
+    finally:
+        tracemalloc.stop()
+
+
+def max_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_100k_records_stream_in_chunks_with_flat_memory(framework, client):
+    bulk_published(100_000)
+    assert Evidence.objects.count() == 100_000
+
+    # Lazy: the first bytes come after one chunk of rows (one SELECT + the prefetches), not all rows.
+    response = client.get("/evidence/export.csv")
+    stream = iter(response.streaming_content)
+    with CaptureQueriesContext(connection) as ctx:
+        first = next(stream) + next(stream)
+    assert first.startswith(b"\xef\xbb\xbfrecord,")
+    assert 1 <= len(ctx.captured_queries) <= 8
+    in_lists = [q["sql"].count(",") for q in ctx.captured_queries if "IN (" in q["sql"]]
+    assert in_lists and max(in_lists) < exports.CHUNK_SIZE + 50  # prefetches cover one chunk only
+    del stream, response
+
+
+def test_whole_export_runs_a_fixed_set_of_queries_per_chunk_in_flat_memory(framework, client):
+    bulk_published(10_000)
+    before = max_rss_mb()
+    with CaptureQueriesContext(connection) as ctx:
+        size = sum(len(chunk) for chunk in client.get("/evidence/export.csv").streaming_content)
+    assert size > 10_000 * 150
+    selects = [q for q in ctx.captured_queries if 'FROM "commitments_evidence"' in q["sql"]]
+    assert len(selects) == 1  # one cursor, read chunk by chunk
+    assert len(ctx.captured_queries) <= 1 + 6 * (10_000 // exports.CHUNK_SIZE) + 5
+    # Peak memory of the process barely moves: only one chunk of records is alive at a time.
+    assert max_rss_mb() - before < 40, (before, max_rss_mb())
+
+
+def test_xlsx_is_written_in_write_only_mode_to_a_spooled_file(framework, client, monkeypatch):
+    bulk_published(1_500)
+    spools, modes = [], []
+    real_spool, real_workbook = exports.tempfile.SpooledTemporaryFile, exports.Workbook
+
+    def spool(*args, **kwargs):
+        spools.append(real_spool(*args, **kwargs))
+        return spools[-1]
+
+    def workbook(*args, **kwargs):
+        modes.append(kwargs.get("write_only"))
+        return real_workbook(*args, **kwargs)
+
+    monkeypatch.setattr(exports.tempfile, "SpooledTemporaryFile", spool)
+    monkeypatch.setattr(exports, "Workbook", workbook)
+    tracemalloc.start()
+    try:
+        response = client.get("/evidence/export.xlsx")
+        stream = iter(response.streaming_content)
+        head = next(stream)
+        size = len(head) + sum(len(chunk) for chunk in stream)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert head[:2] == b"PK" and size > 40_000
+    assert modes == [True] and len(spools) == 1 and spools[0].closed
+    # Streamed in 64 KB blocks; the peak is a small multiple of one chunk of records, not of the file.
+    assert peak < 40 * 1024 * 1024, peak
