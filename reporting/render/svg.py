@@ -11,7 +11,8 @@ def bar_chart(spec):
     """The chart as an <svg> element (labels escaped), with a title and a legend."""
     series, categories = spec["series"], spec["categories"]
     top = max([v for s in series for v in s["values"]] + [1])
-    band = ROW * len(series) + 6
+    row = ROW if len(series) * len(categories) <= 20 else 9  # long charts stay on one page
+    band = row * len(series) + 4
     height = PAD * 2 + band * max(len(categories), 1) + 18
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL_W + PLOT_W + 60}" height="{height}" '
@@ -25,11 +26,11 @@ def bar_chart(spec):
         for j, s in enumerate(series):
             value = s["values"][i]
             width = PLOT_W * value / top
-            y = y0 + j * ROW
+            y = y0 + j * row
             parts.append(
-                f'<rect x="{LABEL_W}" y="{y}" width="{width:.1f}" height="{ROW - BAR_GAP}" fill="{COLOURS[j % 4]}"/>'
+                f'<rect x="{LABEL_W}" y="{y}" width="{width:.1f}" height="{row - BAR_GAP}" fill="{COLOURS[j % 4]}"/>'
             )
-            parts.append(f'<text x="{LABEL_W + width + 3:.1f}" y="{y + ROW - 5}">{value}</text>')
+            parts.append(f'<text x="{LABEL_W + width + 3:.1f}" y="{y + row - 2}" font-size="{row - 1}">{value}</text>')
     legend_y = height - 6
     for j, s in enumerate(series if len(series) > 1 else []):
         x = LABEL_W + j * 130
