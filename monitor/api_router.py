@@ -1,5 +1,6 @@
 """The one router of the REST API, mounted at /api/v1/ (cookiecutter-django's config/api_router.py)."""
 
+from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from commitments.api import views
@@ -15,4 +16,5 @@ router.register("organisations", views.OrganisationViewSet, basename="organisati
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 
 app_name = "api"
-urlpatterns = router.urls
+# Anything else under /api/v1/ answers with the API's JSON error body, not the site's HTML page.
+urlpatterns = [*router.urls, re_path(r"^.*$", views.not_found)]

@@ -6,7 +6,7 @@ and schema-driven tests know exactly which values are accepted.
 """
 
 from commitments import filters
-from commitments.models import Organisation
+from commitments.models import Organisation, StakeholderType, TargetGroup
 
 
 def _values(choices):
@@ -33,6 +33,8 @@ def evidence_filter_enums(result, generator, request, public):
             continue
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter["name"] == "q":
+                    parameter["schema"]["minLength"] = 1  # an empty parameter is refused: leave it out
                 if parameter.get("in") != "query" or parameter["name"] not in enums:
                     continue
                 kind, values = enums[parameter["name"]]
@@ -42,4 +44,28 @@ def evidence_filter_enums(result, generator, request, public):
                 target = schema["items"] if schema.get("type") == "array" else schema
                 target.clear()
                 target.update({"type": kind, "enum": values})
+    _write_enums(result.get("components", {}).get("schemas", {}))
     return result
+
+
+def _write_enums(schemas):
+    """Codes, letters and slugs accepted in evidence payloads."""
+    codes = [value for value, _label in filters.action_choices()]
+    codes += [filters.action_code(code) for code in codes]
+    values = {
+        "primary_action": codes,
+        "other_actions": codes,
+        "principles": _values(filters.principle_choices()),
+        "partners": list(StakeholderType.objects.values_list("slug", flat=True)),
+        "groups_reached": list(TargetGroup.objects.values_list("slug", flat=True)),
+    }
+    for name, component in schemas.items():
+        if not name.startswith(("EvidenceWrite", "EvidenceUpdate", "PatchedEvidence")):
+            continue
+        for field, allowed in values.items():
+            prop = component.get("properties", {}).get(field)
+            if not prop or not allowed:
+                continue
+            target = prop["items"] if prop.get("type") == "array" else prop
+            target.clear()
+            target.update({"type": "string", "enum": allowed})

@@ -10,7 +10,10 @@ import uuid
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -31,7 +34,7 @@ from commitments.models import (
 )
 
 from . import serializers as s
-from .errors import ErrorSerializer
+from .errors import ErrorSerializer, error_body
 
 
 def errors(*codes):
@@ -47,6 +50,12 @@ def errors(*codes):
 
 READ_LIST = {200: None, **errors(400, 404)}
 READ_ONE = {200: None, **errors(404)}
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/v1/: the API's own 404 body, in JSON."""
+    return JsonResponse(error_body("not_found", _("Not found.")), status=404)
 
 
 class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):
@@ -140,6 +149,18 @@ class OrganisationViewSet(FrameworkViewSet):
 
 # --- Evidence -----------------------------------------------------------------------------------
 
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """The shared FilterSet, minus the HTML form's leniency: an empty parameter is an error, not 'any'."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        empty = sorted({name for name, values in request.query_params.lists() if "" in values})
+        if empty:
+            message = _("Leave this parameter out rather than sending it empty.")
+            raise ValidationError({name: [message] for name in empty})
+        return super().get_filterset_kwargs(request, queryset, view)
+
+
 EVIDENCE = s.EvidenceSerializer
 WRITE_ERRORS = errors(400, 401, 403, 404, 409)
 
@@ -159,6 +180,7 @@ def _transition_schema(summary, request=None, code=200):
 )
 class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = EVIDENCE
+    filter_backends = [StrictFilterBackend]
     filterset_class = EvidenceFilterSet
     lookup_field = "record"
 
