@@ -20,7 +20,6 @@ class WorkbookUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Completed workbook (.xlsx)"),
         error_messages={"required": _("Choose the completed workbook (.xlsx) to upload.")},
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX}),
     )
 
 

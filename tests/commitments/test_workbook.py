@@ -89,6 +89,7 @@ def test_downloaded_workbook_has_every_action_in_order_with_lists_and_instructio
     assert ws.max_row == 188 and ws.freeze_panes == "B2"
     assert list(columns(ws))[:5] == ["Action code", "Objective", "Action text", "Record ID", "Title"]
     assert ws.cell(row=2, column=3).value == Action.objects.get(code="1(a)").text
+    assert ws.column_dimensions["D"].hidden and ws.cell(row=2, column=1).fill.fgColor.rgb.endswith("E7EAED")
     status = next(dv for dv in ws.data_validations.dataValidation if "G2" in str(dv.sqref))
     sheet, cells = status.formula1.split("!")
     labels = [row[0].value for row in wb[sheet.strip("'")][cells.replace("$", "")]]
