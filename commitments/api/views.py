@@ -18,6 +18,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -181,6 +182,8 @@ def _transition_schema(summary, request=None, code=200):
 class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = EVIDENCE
     filter_backends = [StrictFilterBackend]
+    # JSON only: form encodings cannot carry the nested links and results faithfully.
+    parser_classes = [JSONParser]
     filterset_class = EvidenceFilterSet
     lookup_field = "record"
 
