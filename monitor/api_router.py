@@ -17,4 +17,4 @@ router.register("evidence", views.EvidenceViewSet, basename="evidence")
 
 app_name = "api"
 # Anything else under /api/v1/ answers with the API's JSON error body, not the site's HTML page.
-urlpatterns = [*router.urls, re_path(r"^.*$", views.not_found)]
+urlpatterns = [*router.urls, re_path(r"^[\s\S]*$", views.not_found)]

@@ -83,16 +83,57 @@ class OrganisationSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "acronym", "stakeholder_type", "country", "website", "is_active"]
 
 
+# Strict JSON types in payloads: DRF would otherwise take 12 for "12", "true" for true, "3" for 3.
+
+
+class Text(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Link(serializers.URLField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Integer(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Boolean(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+@extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d{1,16}(\.\d{1,4})?$"}]})
+class Amount(serializers.DecimalField):
+    """A number, or a decimal written as a string."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class LinkSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=500)
-    label = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    url = Link(max_length=500)
+    label = Text(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ResultSerializer(serializers.Serializer):
-    indicator = serializers.CharField(max_length=300)
-    value = serializers.DecimalField(max_digits=20, decimal_places=4)
-    unit = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    year = serializers.IntegerField(min_value=1900, max_value=2100)
+    indicator = Text(max_length=300)
+    value = Amount(max_digits=20, decimal_places=4)
+    unit = Text(max_length=50, required=False, allow_blank=True, default="")
+    year = Integer(min_value=1900, max_value=2100)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -189,8 +230,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
 class EvidenceWriteSerializer(serializers.Serializer):
     """The content of a record. Entity, review state and publication come from the system."""
 
-    title = serializers.CharField(max_length=300)
-    description = serializers.CharField()
+    title = Text(max_length=300)
+    description = Text()
     primary_action = ActionCodeField(queryset=Action.objects.all())
     other_actions = ActionCodeField(queryset=Action.objects.all(), many=True, required=False)
     status = serializers.ChoiceField(choices=Evidence.Status.choices)
@@ -208,8 +249,8 @@ class EvidenceWriteSerializer(serializers.Serializer):
     )
     links = LinkSerializer(many=True, required=False)
     results = ResultSerializer(many=True, required=False)
-    challenges = serializers.CharField(required=False, allow_blank=True)
-    good_practice = serializers.BooleanField(required=False)
+    challenges = Text(required=False, allow_blank=True)
+    good_practice = Boolean(required=False)
 
     def service_data(self):
         """Only the fields sent (a PATCH changes only those), as services.evidence_* expect them."""
@@ -221,7 +262,7 @@ class EvidenceWriteSerializer(serializers.Serializer):
 
 
 class EvidenceUpdateSerializer(EvidenceWriteSerializer):
-    version = serializers.IntegerField(
+    version = Integer(
         min_value=1, help_text="The version you read; if the record changed since, nothing is saved (409)."
     )
 
@@ -232,8 +273,8 @@ class EvidenceUpdateSerializer(EvidenceWriteSerializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = Text(required=False, allow_blank=True, default="")
 
 
 class ReturnSerializer(serializers.Serializer):
-    comment = serializers.CharField(help_text="What needs to change.")
+    comment = Text(help_text="What needs to change.")

@@ -242,3 +242,10 @@ def test_schema_and_docs_are_served_locally(framework, client):
     docs = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
     assert not re.search(r'(src|href)="https?://', docs)  # no CDN
+
+
+@pytest.mark.parametrize("path", ["/api/v1/states/a%0Ab./", "/api/v1/objectives/1.5e-3/", "/api/v1/nothing-here"])
+def test_any_api_address_answers_in_json(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
