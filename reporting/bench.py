@@ -256,7 +256,7 @@ WITH base AS (
     LEFT JOIN commitments_memberstate ms ON ms.id = e.member_state_id
     LEFT JOIN commitments_organisation org ON org.id = e.organisation_id
     LEFT JOIN commitments_memberstate oc ON oc.id = org.country_id
-    WHERE e.is_published = %s {where}
+    WHERE e.is_published {where}
 ),
 cube AS MATERIALIZED (
     SELECT objective, state_id, type_id, region, cycle, status, COUNT(*) AS n
@@ -280,7 +280,7 @@ SELECT 'principle', gp.letter, NULL, COUNT(*)
     LEFT JOIN commitments_memberstate ms ON ms.id = e.member_state_id
     LEFT JOIN commitments_organisation org ON org.id = e.organisation_id
     LEFT JOIN commitments_memberstate oc ON oc.id = org.country_id
-    WHERE e.is_published = %s {where}
+    WHERE e.is_published {where}
     GROUP BY gp.letter
 """
 
@@ -294,7 +294,7 @@ def hand_written(query):
         where, params = "AND (ms.region = %s OR oc.region = %s) AND e.status = %s", ["Africa", "Africa", "completed"]
     sql = HAND_WRITTEN.format(where=where)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [True, *params, True, *params])
+        cursor.execute(sql, [*params, *params])
         return cursor.fetchall()
 
 
