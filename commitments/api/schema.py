@@ -35,6 +35,7 @@ def evidence_filter_enums(result, generator, request, public):
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and parameter["name"] == "q":
                     parameter["schema"]["minLength"] = 1  # an empty parameter is refused: leave it out
+                    parameter["schema"]["pattern"] = r"^[^\x00]*$"  # forms refuse NUL characters
                 if parameter.get("in") != "query" or parameter["name"] not in enums:
                     continue
                 kind, values = enums[parameter["name"]]
