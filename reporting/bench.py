@@ -392,12 +392,12 @@ def print_table(sizes, results):
     columns = {size: rows_for(results[size]) for size in sizes}
     labels = [label for label, _value in columns[sizes[0]]]
     width = max(len(label) for label in labels)
-    cell_width = max(len(v) for rows in columns.values() for _l, v in rows) + 2
-    header = "".ljust(width) + "".join(f"{size:,} records".rjust(cell_width) for size in sizes)
+    widths = {size: max(len(f"{size:,} records"), *(len(v) for _l, v in columns[size])) + 2 for size in sizes}
+    header = "".ljust(width) + "".join(f"{size:,} records".rjust(widths[size]) for size in sizes)
     print(header)
     print("-" * len(header))
     for i, label in enumerate(labels):
-        print(label.ljust(width) + "".join(columns[size][i][1].rjust(cell_width) for size in sizes))
+        print(label.ljust(width) + "".join(columns[size][i][1].rjust(widths[size]) for size in sizes))
 
 
 if __name__ == "__main__":
