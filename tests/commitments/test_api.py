@@ -7,7 +7,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from commitments.models import Evidence
+from commitments.models import Evidence, GuidingPrinciple
 from tests.factories import EvidenceFactory, Role, make_open_data_world, make_user
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +185,7 @@ def test_list_queries_do_not_grow_with_rows(framework, django_assert_max_num_que
     def count(n):
         for _ in range(n):
             ev = EvidenceFactory(published=True)
-            ev.principles.set([1, 2])
+            ev.principles.set(GuidingPrinciple.objects.filter(letter__in=["a", "b"]))
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
