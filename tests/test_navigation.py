@@ -1,0 +1,17 @@
+"""The navigation offers each person what they can use."""
+
+import pytest
+
+from tests.factories import Role, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_workbook_link_only_for_people_who_record(client, framework, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        anonymous = client.get("/").content.decode()
+    assert "/workspace/workbook/" not in anonymous and "Sign in" in anonymous
+    client.force_login(make_user(Role.ANALYST, username="analyst"))
+    assert "/workspace/workbook/" not in client.get("/").content.decode()
+    client.force_login(make_user(Role.CONTRIBUTOR, state="MAR", username="amina"))
+    assert 'href="/workspace/workbook/"' in client.get("/").content.decode()
