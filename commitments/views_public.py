@@ -4,13 +4,13 @@ The list and the exports read the same query string through `filters.filter_evid
 export holds exactly the records the list shows, in the same order.
 """
 
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from . import exports, permissions
 from .filters import facet_counts, filter_evidence
+from .paginator import CountCachingPaginator
 
 PAGE_SIZE = 25
 
@@ -25,7 +25,7 @@ def _query_without(request, *names):
 def evidence_list(request):
     filterset, queryset = filter_evidence(request.GET, request.user)
     rows = queryset.select_related("member_state", "organisation", "primary_action")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CountCachingPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     profile = permissions.profile_of(request.user)
     return render(
         request,

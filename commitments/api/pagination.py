@@ -2,6 +2,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from commitments.paginator import CountCachingPaginator
+
 
 def _positive_int(params, name):
     raw = params.get(name)
@@ -19,6 +21,7 @@ def _positive_int(params, name):
 class Pagination(PageNumberPagination):
     """50 a page by default; `page_size` up to 200. A malformed page or page_size is a 400, not ignored."""
 
+    django_paginator_class = CountCachingPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
