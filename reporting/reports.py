@@ -23,7 +23,8 @@ from datetime import time as dtime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -199,6 +200,78 @@ def previous_evidence(report):
 
 # --- Content as plain data ---------------------------------------------------------------------
 
+# The HTML and PDF show the data annex and the good practices only up to these many rows (the
+# first by the annex's order); the XLSX and the CSV/JSON files always have every row. WeasyPrint
+# on a table of hundreds of thousands of rows would take hours and gigabytes.
+ANNEX_PREVIEW_ROWS = 200
+GOOD_PRACTICES_PREVIEW_ROWS = 200
+FULL_ANNEX_NOTE = gettext_lazy("The full data annex of %(n)s records is in the XLSX and CSV/JSON files of this report.")
+FULL_GOOD_PRACTICES_NOTE = gettext_lazy(
+    "The full list of %(n)s good practices is in the XLSX and CSV/JSON files of this report."
+)
+# Rows read from the database per round trip while streaming the annex; the many-to-many
+# labels of a chunk come in one query per relation (`evidence_id IN (chunk)`), never per row
+# and never one list of every id (SQLite allows 32,766 variables per statement at most).
+ANNEX_CHUNK_ROWS = 2000
+
+ANNEX_COLUMNS = [
+    "record",
+    "revision",
+    "reporting_entity",
+    "member_state",
+    "stakeholder_type",
+    "title",
+    "description",
+    "objective",
+    "primary_action",
+    "other_actions",
+    "status",
+    "level",
+    "start_date",
+    "end_date",
+    "principles",
+    "partners",
+    "groups_reached",
+    "challenges",
+    "good_practice",
+    "review_state",
+    "validated_on",
+    "cycle",
+]
+GOOD_PRACTICE_COLUMNS = ["record", "reporting_entity", "title", "primary_action", "status"]
+_GOOD_PRACTICE_INDEX = [ANNEX_COLUMNS.index(c) for c in GOOD_PRACTICE_COLUMNS]
+_GOOD_PRACTICE_FLAG = ANNEX_COLUMNS.index("good_practice")
+
+# Read from the database for each annex row; the many-to-many labels are added per chunk.
+_ANNEX_FIELDS = [
+    "pk",
+    "record",
+    "revision",
+    "entity_name",
+    "member_state__iso3",
+    "organisation__stakeholder_type__name",
+    "title",
+    "description",
+    "primary_action__objective__number",
+    "primary_action__code",
+    "status",
+    "level",
+    "start_date",
+    "end_date",
+    "challenges",
+    "good_practice",
+    "review_state",
+    "validated_at",
+    "cycle",
+]
+# (ManyToMany field, label of a related row given (pk, *values)): joined by "; ", sorted.
+_M2M = {
+    "other_actions": ("code",),
+    "principles": ("letter", "name"),
+    "partners": ("name",),
+    "groups_reached": ("name",),
+}
+
 
 def _coverage(queryset, action_objective):
     covered = aggregates.actions_covered(queryset)
@@ -206,41 +279,125 @@ def _coverage(queryset, action_objective):
     return covered, objectives
 
 
-def _record_row(e):
-    entity = e.member_state or e.organisation
-    return {
-        "record": str(e.record),
-        "revision": e.revision,
-        "reporting_entity": entity.name,
-        "member_state": e.member_state.iso3 if e.member_state_id else "",
-        "stakeholder_type": e.organisation.stakeholder_type.name if e.organisation_id else "",
-        "title": e.title,
-        "description": e.description,
-        "objective": e.primary_action.objective.number,
-        "primary_action": e.primary_action.code,
-        "other_actions": "; ".join(sorted(a.code for a in e.other_actions.all())),
-        "status": e.get_status_display(),
-        "level": e.get_level_display(),
-        "start_date": e.start_date.isoformat() if e.start_date else "",
-        "end_date": e.end_date.isoformat() if e.end_date else "",
-        "principles": "; ".join(sorted(f"({p.letter}) {p.name}" for p in e.principles.all())),
-        "partners": "; ".join(sorted(p.name for p in e.partners.all())),
-        "groups_reached": "; ".join(sorted(g.name for g in e.groups_reached.all())),
-        "challenges": e.challenges,
-        "good_practice": e.good_practice,
-        "review_state": e.get_review_state_display(),
-        "validated_on": e.validated_at.date().isoformat() if e.validated_at else "",
-        "cycle": e.cycle or "",
-    }
+def annex_queryset(queryset):
+    """The annex's rows as value tuples in their stable order: objective, action, entity, record."""
+    return (
+        queryset.annotate(entity_name=Coalesce(F("member_state__name"), F("organisation__name")))
+        .order_by("primary_action__objective__number", "primary_action__letter", "entity_name", "record", "pk")
+        .values_list(*_ANNEX_FIELDS)
+    )
 
 
-def _annex(queryset):
-    rows = queryset.select_related(
-        "member_state", "organisation__stakeholder_type", "primary_action__objective"
-    ).prefetch_related("other_actions", "principles", "partners", "groups_reached")
-    records = [_record_row(e) for e in rows]
-    letter = {r["record"]: r["primary_action"].split("(")[1] for r in records}
-    return sorted(records, key=lambda r: (r["objective"], letter[r["record"]], r["reporting_entity"], r["record"]))
+def _m2m_labels():
+    """{field: {related pk: label}}: the small reference tables, read once per stream."""
+    labels = {}
+    for name, columns in _M2M.items():
+        model = Evidence._meta.get_field(name).related_model
+        if name == "principles":
+            rows = model.objects.values_list("pk", *columns)
+            labels[name] = {pk: f"({letter}) {title}" for pk, letter, title in rows}
+        else:
+            labels[name] = dict(model.objects.values_list("pk", *columns))
+    return labels
+
+
+def _m2m_of(ids, labels):
+    """{field: {evidence id: "label; label"}} for one chunk of evidence ids: one query per relation."""
+    result = {}
+    for name in _M2M:
+        field = Evidence._meta.get_field(name)
+        through = field.remote_field.through
+        target = f"{field.m2m_reverse_field_name()}_id"
+        found = {}
+        for evidence_id, target_id in (
+            through.objects.filter(evidence_id__in=ids).order_by().values_list("evidence_id", target).iterator()
+        ):
+            found.setdefault(evidence_id, []).append(labels[name][target_id])
+        result[name] = {k: "; ".join(sorted(v)) for k, v in found.items()}
+    return result
+
+
+def _chunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def annex_rows(queryset, limit=None):
+    """Every annex row of `queryset` as a tuple in ANNEX_COLUMNS order, streamed from the database.
+
+    Memory stays bounded by one chunk; queries are one for the rows (read in chunks), four small
+    reference tables, and four per chunk of ANNEX_CHUNK_ROWS rows, whatever the number of rows."""
+    rows = annex_queryset(queryset)
+    if limit is not None:
+        rows = rows[:limit]
+    labels = _m2m_labels()
+    status = {k: str(v) for k, v in Evidence.Status.choices}
+    level = {k: str(v) for k, v in Evidence.Level.choices}
+    review = {k: str(v) for k, v in Evidence.ReviewState.choices}
+    for chunk in _chunks(rows.iterator(chunk_size=ANNEX_CHUNK_ROWS), ANNEX_CHUNK_ROWS):
+        m2m = _m2m_of([row[0] for row in chunk], labels)
+        other, principles, partners, groups = (m2m[name] for name in _M2M)
+        for (
+            pk,
+            record,
+            revision,
+            entity,
+            iso3,
+            stakeholder_type,
+            title,
+            description,
+            objective,
+            code,
+            status_value,
+            level_value,
+            start,
+            end,
+            challenges,
+            good_practice,
+            review_state,
+            validated_at,
+            cycle,
+        ) in chunk:
+            yield (
+                str(record),
+                revision,
+                entity,
+                iso3 or "",
+                stakeholder_type or "",
+                title,
+                description,
+                objective,
+                code,
+                other.get(pk, ""),
+                status.get(status_value, status_value),
+                level.get(level_value, level_value),
+                start.isoformat() if start else "",
+                end.isoformat() if end else "",
+                principles.get(pk, ""),
+                partners.get(pk, ""),
+                groups.get(pk, ""),
+                challenges,
+                good_practice,
+                review.get(review_state, review_state),
+                validated_at.date().isoformat() if validated_at else "",
+                cycle or "",
+            )
+
+
+def good_practice_row(row):
+    """The good-practice columns of an annex row, or None if the record is not offered as one."""
+    return [row[i] for i in _GOOD_PRACTICE_INDEX] if row[_GOOD_PRACTICE_FLAG] else None
+
+
+def annex_records(report, limit=None):
+    """The report's annex rows as dicts (column: value), e.g. for tests and previews."""
+    return [dict(zip(ANNEX_COLUMNS, row, strict=True)) for row in annex_rows(report_evidence(report), limit)]
 
 
 def compile_content(report):
@@ -256,7 +413,12 @@ def compile_content(report):
     statuses, prev_statuses = aggregates.by_status(current), aggregates.by_status(previous)
     by_objective = aggregates.by_objective_status(current)
     type_names = dict(StakeholderType.objects.values_list("slug", "name"))
-    annex = _annex(current)
+    totals = aggregates.totals(current)
+    practices = current.filter(good_practice=True)
+    good_practices = [
+        dict(zip(GOOD_PRACTICE_COLUMNS, good_practice_row(row), strict=True))
+        for row in annex_rows(practices, GOOD_PRACTICES_PREVIEW_ROWS)
+    ]
     return {
         "scope": {
             "kind": report.kind,
@@ -267,7 +429,7 @@ def compile_content(report):
             "data_cutoff": report.data_cutoff.isoformat(),
             "include_unpublished": report.include_unpublished,
         },
-        "totals": aggregates.totals(current),
+        "totals": totals,
         "coverage": {
             "actions_total": len(action_objective),
             "actions_covered": len(covered),
@@ -298,12 +460,15 @@ def compile_content(report):
             {"entity_type": _("Member States") if slug == "member-state" else type_names.get(slug, slug), "records": n}
             for slug, n in sorted(aggregates.participation(current).items())
         ],
-        "good_practices": [
-            {k: r[k] for k in ("record", "reporting_entity", "title", "primary_action", "status")}
-            for r in annex
-            if r["good_practice"]
+        # Bounded previews for the HTML and PDF; the data files and the XLSX stream every row.
+        "good_practices_preview": good_practices,
+        "good_practices_total": (
+            len(good_practices) if len(good_practices) < GOOD_PRACTICES_PREVIEW_ROWS else practices.count()
+        ),
+        "annex_preview": [
+            dict(zip(ANNEX_COLUMNS, row, strict=True)) for row in annex_rows(current, ANNEX_PREVIEW_ROWS)
         ],
-        "annex": annex,
+        "annex_total": totals["records"],
     }
 
 
@@ -327,7 +492,8 @@ def _change(report, covered, prev_covered, objectives, prev_objectives, statuses
     ]
 
 
-# Tables, in order: (key, sheet/file name, heading). XLSX, CSV/JSON and the HTML annex all use them.
+# Tables, in order: (key, sheet/file name, heading). XLSX and CSV/JSON use them; the last two
+# ("streamed") have a row per record and are written from `annex_rows`, never held in memory.
 TABLES = [
     ("summary", "summary", gettext_lazy("Summary")),
     ("objectives", "objectives", gettext_lazy("Coverage by objective")),
@@ -338,28 +504,53 @@ TABLES = [
     ("good_practices", "good_practices", gettext_lazy("Good practices")),
     ("annex", "records", gettext_lazy("Data annex: every record used")),
 ]
+STREAMED_TABLES = {"good_practices": GOOD_PRACTICE_COLUMNS, "annex": ANNEX_COLUMNS}
+# The content keys written as they are into data.json (besides the streamed tables).
+DATA_KEYS = ["scope", "totals", "coverage", "objectives", "status", "change", "principles", "participation"]
 
 
 def tables(content):
-    """[(name, heading, columns, rows)] with rows as lists, in a fixed order."""
+    """[(key, name, heading, columns, rows)] in a fixed order; rows are lists, except for the
+    streamed tables, whose rows are None (write them from `stream_tables`)."""
     summary = [
         {"measure": k, "value": v}
         for k, v in sorted({**content["scope"], **content["totals"], **content["coverage"]}.items())
     ]
     result = []
     for key, name, heading in TABLES:
+        if key in STREAMED_TABLES:
+            result.append((key, name, str(heading), STREAMED_TABLES[key], None))
+            continue
         rows = summary if key == "summary" else content[key]
         columns = list(rows[0]) if rows else _EMPTY_COLUMNS.get(key, [])
-        result.append((name, str(heading), columns, [[row[c] for c in columns] for row in rows]))
+        result.append((key, name, str(heading), columns, [[row[c] for c in columns] for row in rows]))
     return result
 
 
 _EMPTY_COLUMNS = {
     "principles": ["principle", "name", "records"],
     "participation": ["entity_type", "records"],
-    "good_practices": ["record", "reporting_entity", "title", "primary_action", "status"],
-    "annex": ["record", "reporting_entity", "title", "primary_action", "status"],
 }
+
+
+def stream_tables(report):
+    """(key, row) for every row of the streamed tables, in one pass over the report's records:
+    ("annex", row) for each record and ("good_practices", row) after each good practice."""
+    for row in annex_rows(report_evidence(report)):
+        yield "annex", row
+        practice = good_practice_row(row)
+        if practice is not None:
+            yield "good_practices", practice
+
+
+def preview_notes(content):
+    """The sentences saying where the full annex and good-practice list are, when the HTML/PDF cut them."""
+    notes = {}
+    if content["annex_total"] > len(content["annex_preview"]):
+        notes["annex"] = FULL_ANNEX_NOTE % {"n": content["annex_total"]}
+    if content["good_practices_total"] > len(content["good_practices_preview"]):
+        notes["good_practices"] = FULL_GOOD_PRACTICES_NOTE % {"n": content["good_practices_total"]}
+    return notes
 
 
 # --- Compiling, once ---------------------------------------------------------------------------

@@ -37,12 +37,12 @@ def chart_markup(spec):
 
 
 def document_context(report, content):
-    from ..reports import tables
+    from ..reports import preview_notes
 
     return {
         "report": report,
         "content": content,
-        "tables": tables(content),
+        "notes": preview_notes(content),
         "generated_at": timezone.now(),
         "specs": charts.specs(content),
     }

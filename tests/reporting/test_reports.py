@@ -4,12 +4,16 @@ import csv
 import hashlib
 import io
 import json
+import subprocess
+import uuid
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments.models import Action, Evidence, GuidingPrinciple, MemberState, Objective
@@ -56,7 +60,7 @@ def compiled(report):
 
 
 def titles(report):
-    return {r["title"] for r in reports.compile_content(report)["annex"]}
+    return {r["title"] for r in reports.annex_records(report)}
 
 
 def test_national_report_never_includes_another_states_records(evidence):
@@ -69,7 +73,7 @@ def test_national_report_never_includes_another_states_records(evidence):
         "Morocco draft <script>alert(1)</script>",
     }
     for report in (published_only, with_drafts):
-        rows = reports.compile_content(report)["annex"]
+        rows = reports.annex_records(report)
         assert {r["member_state"] for r in rows} == {"MAR"}
         assert not {"Mexico published", "Mexico draft", "NGO measure"} & {r["title"] for r in rows}
 
@@ -99,7 +103,8 @@ def test_content_coverage_status_change_principles_participation(evidence):
         "Civil society organizations": 1,
         "Member States": 3,
     }
-    assert [g["title"] for g in content["good_practices"]] == [evidence["done"].title]
+    assert [g["title"] for g in content["good_practices_preview"]] == [evidence["done"].title]
+    assert content["good_practices_total"] == 1 and content["annex_total"] == 4
     objective_13 = next(o for o in content["objectives"] if o["number"] == 13)
     assert objective_13["actions_covered"] == 2 and objective_13["records"] == 2
 
@@ -264,3 +269,101 @@ def test_broker_down_keeps_the_report_queued_and_says_so(evidence, client, setti
     assert response.status_code == 200
     assert "the task service is unavailable right now; it will be compiled when it is back" in response.content.decode()
     assert Report.objects.get().status == Report.Status.QUEUED
+
+
+# --- Scale: bounded HTML/PDF annex, full data files, no id lists, constant queries -------------
+
+
+def _data_members(report):
+    with zipfile.ZipFile(reports.file_path(report.files.get(format="data"))) as archive:
+        records = list(csv.reader(io.StringIO(archive.read("records.csv").decode())))
+        practices = list(csv.reader(io.StringIO(archive.read("good_practices.csv").decode())))
+        payload = json.loads(archive.read("data.json"))
+    return records, practices, payload
+
+
+def test_html_and_pdf_annex_is_bounded_and_says_where_the_full_annex_is(evidence, monkeypatch, tmp_path):
+    monkeypatch.setattr(reports, "ANNEX_PREVIEW_ROWS", 2)
+    monkeypatch.setattr(reports, "GOOD_PRACTICES_PREVIEW_ROWS", 1)
+    extra = EvidenceFactory(published=True, member_state=evidence["mex"], title="Second good practice")
+    Evidence.objects.filter(pk=extra.pk).update(good_practice=True)
+    report = compiled(reports.request_report(kind=ReportKind.GLOBAL, cycle=3, data_cutoff=CUTOFF))
+    note = str(reports.FULL_ANNEX_NOTE % {"n": 5})
+    assert note == "The full data annex of 5 records is in the XLSX and CSV/JSON files of this report."
+    html = Path(reports.file_path(report.files.get(format="html"))).read_text()
+    assert note in html
+    assert "The full list of 2 good practices is in the XLSX and CSV/JSON files of this report." in html
+    annex_html = html[html.index('id="h-annex"') :]
+    assert annex_html.count("<tr>") == 1 + 2  # the header and the first two records
+    pdf = reports.file_path(report.files.get(format="pdf"))
+    subprocess.run(["pdftotext", "-layout", pdf, str(tmp_path / "report.txt")], check=True)
+    assert " ".join((tmp_path / "report.txt").read_text().split()).count("The full data annex of 5 records") == 1
+    # The data files and the workbook have every record and every good practice.
+    records, practices, payload = _data_members(report)
+    assert len(records) == 1 + 5 and len(payload["annex"]) == 5
+    assert len(practices) == 1 + 2 and len(payload["good_practices"]) == 2
+    workbook = openpyxl.load_workbook(reports.file_path(report.files.get(format="xlsx")))
+    assert workbook["records"].max_row == 1 + 5 and workbook["good_practices"].max_row == 1 + 2
+    assert {row[5] for row in records[1:]} == {c.value for c in workbook["records"]["F"][1:]}
+
+
+def _bulk_published(n, state, action, principle=None):
+    """n published records written in batches (no factories: fast enough for tens of thousands)."""
+    validated = datetime(2029, 6, 1, tzinfo=UTC)
+    rows = [
+        Evidence(
+            record=uuid.uuid4(),
+            member_state=state,
+            title=f"Bulk {i:06d}",
+            description="A measure.",
+            primary_action=action,
+            status="under_way",
+            level="national",
+            review_state=Evidence.ReviewState.VALIDATED,
+            is_published=True,
+            cycle=3,
+            validated_at=validated,
+            good_practice=i % 10 == 0,
+        )
+        for i in range(n)
+    ]
+    created = Evidence.objects.bulk_create(rows, batch_size=2000)
+    if principle is not None:
+        through = Evidence.principles.through
+        ids = Evidence.objects.filter(title__startswith="Bulk ").values_list("pk", flat=True)
+        through.objects.bulk_create(
+            [through(evidence_id=pk, guidingprinciple_id=principle.pk) for pk in ids], batch_size=5000
+        )
+    return created
+
+
+def test_a_report_over_more_rows_than_sqlites_variable_limit_compiles(framework):
+    """40,000 records (SQLite allows at most 32,766 variables per statement): no `IN (every id)`."""
+    mar, action = MemberState.objects.get(iso3="MAR"), Action.objects.get(code="1(a)")
+    _bulk_published(40_000, mar, action, GuidingPrinciple.objects.get(letter="f"))
+    report = compiled(national(mar))
+    records, practices, payload = _data_members(report)
+    assert len(records) == 1 + 40_000 and len(practices) == 1 + 4_000
+    assert payload["totals"]["records"] == 40_000
+    assert payload["principles"] == [{"principle": "(f)", "name": "Human rights", "records": 40_000}]
+    principles_column = records[0].index("principles")
+    assert {row[principles_column] for row in records[1:]} == {"(f) Human rights"}
+    html = Path(reports.file_path(report.files.get(format="html"))).read_text()
+    assert reports.FULL_ANNEX_NOTE % {"n": 40_000} in html
+
+
+def _compile_queries(report):
+    with CaptureQueriesContext(connection) as queries:
+        compiled(report)
+    return len(queries)
+
+
+def test_compile_query_count_does_not_grow_with_rows(framework):
+    mar, action = MemberState.objects.get(iso3="MAR"), Action.objects.get(code="1(a)")
+    principle = GuidingPrinciple.objects.get(letter="f")
+    _bulk_published(10, mar, action, principle)
+    small = _compile_queries(national(mar))
+    Evidence.objects.filter(title__startswith="Bulk ").delete()
+    _bulk_published(300, mar, action, principle)
+    large = _compile_queries(national(mar))
+    assert small == large
