@@ -1,42 +1,22 @@
 """A contributor fills the workbook offline, uploads it with a mistake, corrects it, imports it (real Chromium)."""
 
 import datetime
-import os
-from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from commitments.models import Evidence, EvidenceEvent
+from tests.browser import chromium_context, screenshot
 from tests.factories import Role, make_user
 
-# Playwright runs an event loop in this thread; the ORM calls made here are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
 def page(live_server):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_server.url, accept_downloads=True)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with chromium_context(base_url=live_server.url, accept_downloads=True) as context:
+        yield context.new_page()
 
 
 def fill(path, rows):
@@ -100,8 +80,7 @@ def test_contributor_corrects_a_workbook_and_imports_it(framework, live_server, 
     expect(problems.get_by_role("row").filter(has_text="The end date is before the start date.")).to_contain_text(
         f"{rows['1(a)']}End date"
     )
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "workbook-errors.png", full_page=True)
+    screenshot(page, "workbook-errors")
     assert not Evidence.objects.exists()
 
     corrected = tmp_path / "corrected.xlsx"
@@ -113,7 +92,7 @@ def test_contributor_corrects_a_workbook_and_imports_it(framework, live_server, 
     expect(page.get_by_role("heading", name="Workbook imported")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="drafts created")).to_contain_text("2 drafts created")
     expect(page.get_by_role("link", name="Alternatives to detention")).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "workbook-imported.png", full_page=True)
+    screenshot(page, "workbook-imported")
 
     imported = {e.title: e for e in Evidence.objects.select_related("primary_action", "member_state")}
     assert set(imported) == {"Alternatives to detention", "Migration data strategy"}

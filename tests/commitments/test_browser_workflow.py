@@ -1,43 +1,22 @@
 """The review workflow in a real Chromium: record, submit, return, correct, validate, publish."""
 
-import os
-from pathlib import Path
-
 import pytest
 from django.core import mail
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from commitments.models import Evidence, EvidenceEvent
+from tests.browser import chromium_context, screenshot
 from tests.factories import Role, make_user
 
-# Playwright runs an event loop in this thread; the ORM calls made here are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
 def page(live_server):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_server.url)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with chromium_context(base_url=live_server.url) as context:
+        yield context.new_page()
 
 
 def sign_in(page, username):
@@ -54,8 +33,7 @@ def sign_out(page):
 
 
 def shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"workflow-{name}.png"), full_page=True)
+    screenshot(page, f"workflow-{name}")
 
 
 def test_record_return_correct_validate_and_publish(page, framework):

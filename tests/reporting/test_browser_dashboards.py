@@ -1,44 +1,24 @@
 """The dashboards in a real Chromium: every chart drawn, no console error, nothing fetched from outside."""
 
-import os
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import sync_playwright
 
 from commitments import demo
-
-# Playwright runs an event loop in this thread; the ORM calls made here are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.browser import chromium_context, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
 def browser_page(live_server):
     """A page that records console errors, failed responses and every requested URL."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with chromium_context(viewport={"width": 1280, "height": 900}) as context:
+        page = context.new_page()
         page.errors, page.requests, page.failures = [], [], []
         page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
         page.on("request", lambda r: page.requests.append(r.url))
         page.on("response", lambda r: page.failures.append(r.url) if r.status >= 400 else None)
-        try:
-            yield page
-        finally:
-            browser.close()
+        yield page
 
 
 def draw(page, url, charts):
@@ -66,8 +46,7 @@ def test_global_dashboard_and_state_profile_render_offline(framework, live_serve
     assert page.locator("#chart-map .geo path.choroplethlocation").count() > 150
     assert any(u.endswith("/static/vendor/topojson/world_110m.json") for u in page.requests)
     assert page.locator("#chart-objectives-regions .heatmaplayer image, #chart-objectives-regions .hm").count() >= 1
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard-global.png"), full_page=True)
+    screenshot(page, "dashboard-global")
 
     # A filter changes the charts and the URL (auto-submitted on change).
     with page.expect_navigation():
@@ -79,7 +58,7 @@ def test_global_dashboard_and_state_profile_render_offline(framework, live_serve
     draw(page, f"{live_server.url}/dashboards/states/MAR/", 3)
     assert page.locator(".chart-figure").count() == 3
     assert page.get_by_role("heading", level=1).inner_text() == "Morocco: implementation profile"
-    page.screenshot(path=str(SCREENSHOTS / "dashboard-state.png"), full_page=True)
+    screenshot(page, "dashboard-state")
 
     assert page.errors == []
     assert page.failures == []
