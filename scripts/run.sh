@@ -36,8 +36,9 @@ fi
 
 $PY manage.py migrate --noinput
 $PY manage.py load_framework
-if $PY manage.py help setup_periodic_tasks >/dev/null 2>&1; then $PY manage.py setup_periodic_tasks; fi
-if $PY manage.py help seed_demo >/dev/null 2>&1; then $PY manage.py seed_demo --if-empty; fi
+$PY manage.py setup_periodic_tasks
+# A small demo set on an empty database (development only: seed_demo refuses without DEBUG).
+$PY manage.py seed_demo --if-empty --records "${DEMO_RECORDS:-3000}" --organisations 2000
 
 .venv/bin/celery -A monitor worker --loglevel=INFO --concurrency=2 &
 pids+=($!)

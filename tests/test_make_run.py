@@ -1,4 +1,4 @@
-"""`make run`'s script on a fresh database: serves the framework, then stops everything on Ctrl-C."""
+"""`make run`'s script on a fresh database: seeds demo data, serves the framework, stops on Ctrl-C."""
 
 import os
 import signal
@@ -79,6 +79,7 @@ def test_run_serves_home_and_action_then_stops_on_ctrl_c(redis_server, tmp_path)
             os.killpg(proc.pid, signal.SIGKILL)
             raise
     assert "runs at http://127.0.0.1:" in output
+    assert "Demo log-ins (development only" in output and "username" in output
     assert "Stopping the monitor" in output
     deadline = time.monotonic() + 30
     while group_alive(proc.pid) and time.monotonic() < deadline:
