@@ -13,8 +13,10 @@ and no file is published for a report that is not complete.
 """
 
 import logging
+import marshal
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -22,7 +24,7 @@ from datetime import time as dtime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -301,19 +303,41 @@ def _m2m_labels():
     return labels
 
 
-def _m2m_of(ids, labels):
-    """{field: {evidence id: "label; label"}} for one chunk of evidence ids: one query per relation."""
-    result = {}
+def _m2m_tables():
+    """[(field name, through table, evidence column, target column)] of the annex's relations."""
+    result = []
     for name in _M2M:
         field = Evidence._meta.get_field(name)
-        through = field.remote_field.through
-        target = f"{field.m2m_reverse_field_name()}_id"
-        found = {}
-        for evidence_id, target_id in (
-            through.objects.filter(evidence_id__in=ids).order_by().values_list("evidence_id", target).iterator()
-        ):
-            found.setdefault(evidence_id, []).append(labels[name][target_id])
-        result[name] = {k: "; ".join(sorted(v)) for k, v in found.items()}
+        through = field.remote_field.through._meta
+        result.append(
+            (
+                name,
+                through.db_table,
+                through.get_field(field.m2m_field_name()).column,
+                through.get_field(field.m2m_reverse_field_name()).column,
+            )
+        )
+    return result
+
+
+def _m2m_of(ids, labels, m2m_tables):
+    """{field: {evidence id: "label; label"}} for one chunk of evidence ids: one plain
+    `evidence_id IN (chunk)` query per relation (the ORM's per-value preparation of a 2,000-item
+    IN list cost more than the query itself)."""
+    quote = connection.ops.quote_name
+    placeholders = ", ".join(["%s"] * len(ids))
+    result = {}
+    with connection.cursor() as cursor:
+        for name, table, source, target in m2m_tables:
+            cursor.execute(
+                f"SELECT {quote(source)}, {quote(target)} FROM {quote(table)} "  # noqa: S608 - names from _meta
+                f"WHERE {quote(source)} IN ({placeholders})",
+                ids,
+            )
+            found, names = {}, labels[name]
+            for evidence_id, target_id in cursor.fetchall():
+                found.setdefault(evidence_id, []).append(names[target_id])
+            result[name] = {k: "; ".join(sorted(v)) for k, v in found.items()}
     return result
 
 
@@ -336,12 +360,12 @@ def annex_rows(queryset, limit=None):
     rows = annex_queryset(queryset)
     if limit is not None:
         rows = rows[:limit]
-    labels = _m2m_labels()
+    labels, m2m_tables = _m2m_labels(), _m2m_tables()
     status = {k: str(v) for k, v in Evidence.Status.choices}
     level = {k: str(v) for k, v in Evidence.Level.choices}
     review = {k: str(v) for k, v in Evidence.ReviewState.choices}
     for chunk in _chunks(rows.iterator(chunk_size=ANNEX_CHUNK_ROWS), ANNEX_CHUNK_ROWS):
-        m2m = _m2m_of([row[0] for row in chunk], labels)
+        m2m = _m2m_of([row[0] for row in chunk], labels, m2m_tables)
         other, principles, partners, groups = (m2m[name] for name in _M2M)
         for (
             pk,
@@ -395,13 +419,46 @@ def good_practice_row(row):
     return [row[i] for i in _GOOD_PRACTICE_INDEX] if row[_GOOD_PRACTICE_FLAG] else None
 
 
+class AnnexSpool:
+    """The report's annex read from the database ONCE, into a temporary file that every format
+    then reads (marshal, a chunk of rows per record); the bounded previews and the count of good
+    practices are taken on the way. Memory stays bounded by one chunk."""
+
+    def __init__(self, queryset, directory):
+        self.path = os.path.join(directory, "annex.spool")
+        self.annex_preview, self.good_practices_preview, self.good_practices_total = [], [], 0
+        with open(self.path, "wb") as handle:
+            for chunk in _chunks(annex_rows(queryset), ANNEX_CHUNK_ROWS):
+                marshal.dump(chunk, handle)
+                for row in chunk:
+                    if len(self.annex_preview) < ANNEX_PREVIEW_ROWS:
+                        self.annex_preview.append(dict(zip(ANNEX_COLUMNS, row, strict=True)))
+                    practice = good_practice_row(row)
+                    if practice is not None:
+                        self.good_practices_total += 1
+                        if len(self.good_practices_preview) < GOOD_PRACTICES_PREVIEW_ROWS:
+                            self.good_practices_preview.append(dict(zip(GOOD_PRACTICE_COLUMNS, practice, strict=True)))
+
+    def __iter__(self):
+        with open(self.path, "rb") as handle:
+            while True:
+                try:
+                    chunk = marshal.load(handle)  # noqa: S302 - written by this process just before
+                except EOFError:
+                    return
+                yield from chunk
+
+
 def annex_records(report, limit=None):
     """The report's annex rows as dicts (column: value), e.g. for tests and previews."""
     return [dict(zip(ANNEX_COLUMNS, row, strict=True)) for row in annex_rows(report_evidence(report), limit)]
 
 
-def compile_content(report):
-    """Everything the report says, as plain, deterministically ordered data (no ORM objects)."""
+def compile_content(report, spool=None):
+    """Everything the report says, as plain, deterministically ordered data (no ORM objects).
+
+    With `spool` (an AnnexSpool of this report), the previews come from it and the renderers
+    stream the full tables from it; without, they are read from the database."""
     current, previous = report_evidence(report), previous_evidence(report)
     action_objective = dict(Action.objects.values_list("code", "objective__number"))
     objectives = list(
@@ -414,11 +471,19 @@ def compile_content(report):
     by_objective = aggregates.by_objective_status(current)
     type_names = dict(StakeholderType.objects.values_list("slug", "name"))
     totals = aggregates.totals(current)
-    practices = current.filter(good_practice=True)
-    good_practices = [
-        dict(zip(GOOD_PRACTICE_COLUMNS, good_practice_row(row), strict=True))
-        for row in annex_rows(practices, GOOD_PRACTICES_PREVIEW_ROWS)
-    ]
+    if spool is None:
+        practices = current.filter(good_practice=True)
+        good_practices = [
+            dict(zip(GOOD_PRACTICE_COLUMNS, good_practice_row(row), strict=True))
+            for row in annex_rows(practices, GOOD_PRACTICES_PREVIEW_ROWS)
+        ]
+        practices_total = (
+            len(good_practices) if len(good_practices) < GOOD_PRACTICES_PREVIEW_ROWS else practices.count()
+        )
+        annex_preview = [dict(zip(ANNEX_COLUMNS, row, strict=True)) for row in annex_rows(current, ANNEX_PREVIEW_ROWS)]
+    else:
+        good_practices, practices_total = spool.good_practices_preview, spool.good_practices_total
+        annex_preview = spool.annex_preview
     return {
         "scope": {
             "kind": report.kind,
@@ -462,13 +527,10 @@ def compile_content(report):
         ],
         # Bounded previews for the HTML and PDF; the data files and the XLSX stream every row.
         "good_practices_preview": good_practices,
-        "good_practices_total": (
-            len(good_practices) if len(good_practices) < GOOD_PRACTICES_PREVIEW_ROWS else practices.count()
-        ),
-        "annex_preview": [
-            dict(zip(ANNEX_COLUMNS, row, strict=True)) for row in annex_rows(current, ANNEX_PREVIEW_ROWS)
-        ],
+        "good_practices_total": practices_total,
+        "annex_preview": annex_preview,
         "annex_total": totals["records"],
+        "spool": spool,
     }
 
 
@@ -533,10 +595,12 @@ _EMPTY_COLUMNS = {
 }
 
 
-def stream_tables(report):
+def stream_tables(report, content=None):
     """(key, row) for every row of the streamed tables, in one pass over the report's records:
-    ("annex", row) for each record and ("good_practices", row) after each good practice."""
-    for row in annex_rows(report_evidence(report)):
+    ("annex", row) for each record and ("good_practices", row) after each good practice. Read
+    from the content's spool when it has one, else from the database."""
+    spool = (content or {}).get("spool")
+    for row in spool if spool is not None else annex_rows(report_evidence(report)):
         yield "annex", row
         practice = good_practice_row(row)
         if practice is not None:
@@ -645,17 +709,19 @@ def _write_files(report, claimed_at, tmp):
     """Render every format into the temporary directory: {format: path}."""
     from .render import FORMATS
 
-    content = compile_content(report)
-    _progress(report, claimed_at, 20)
-    written = {}
-    stem = file_stem(report)
-    for i, (fmt, extension, render) in enumerate(FORMATS, start=1):
-        path = os.path.join(tmp, f"{stem}.{extension}")
-        render(report, content, path)
-        written[fmt] = path
-        _progress(report, claimed_at, 20 + 70 * i // len(FORMATS))
-        if i == 1:
-            _test_pause()
+    with tempfile.TemporaryDirectory(prefix="spool-", dir=tmp) as spool_dir:
+        spool = AnnexSpool(report_evidence(report), spool_dir)
+        content = compile_content(report, spool=spool)
+        _progress(report, claimed_at, 20)
+        written = {}
+        stem = file_stem(report)
+        for i, (fmt, extension, render) in enumerate(FORMATS, start=1):
+            path = os.path.join(tmp, f"{stem}.{extension}")
+            render(report, content, path)
+            written[fmt] = path
+            _progress(report, claimed_at, 20 + 70 * i // len(FORMATS))
+            if i == 1:
+                _test_pause()
     return written
 
 

@@ -146,7 +146,7 @@ def render(report, content, path):
                 sheet.append(row)
             sheet.close()
         try:
-            for key, row in stream_tables(report):
+            for key, row in stream_tables(report, content):
                 streamed[key].append(row)
         finally:
             for sheet in streamed.values():
