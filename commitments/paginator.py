@@ -9,6 +9,7 @@ any change of filter is a different key. Small results are always counted exactl
 import hashlib
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
@@ -22,7 +23,10 @@ class CountCachingPaginator(Paginator):
         query = getattr(self.object_list, "query", None)
         if query is None:
             return super().count
-        sql, params = query.sql_with_params()
+        try:
+            sql, params = query.sql_with_params()
+        except (EmptyResultSet, FullResultSet):  # e.g. a filter no row can match; counted as usual
+            return super().count
         key = "count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
         cached = cache.get(key)
         if cached is not None:
