@@ -189,3 +189,55 @@ def by_action_status(qs):
     for row in count_by(qs, "status", code=F("primary_action__code")):
         result.setdefault(row["code"], {})[row["status"]] = row["n"]
     return result
+
+
+# --- A compiled report's figures from one grouped query per cycle -------------------------------
+
+
+def report_cube(qs):
+    """One grouped query: rows of (primary action id, State id, organisation id, status, n)."""
+    rows = (
+        qs.order_by()
+        .values_list("primary_action_id", "member_state_id", "organisation_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return list(rows)
+
+
+def report_figures(qs):
+    """totals, by_status, by_objective_status, participation and the primary actions' codes of a
+    report's records, folded from `report_cube` (the same figures as the single selectors above:
+    tests/reporting/test_aggregates.py compares them) plus the linked actions (one more query)."""
+    from commitments.models import Action, Organisation
+
+    actions = {
+        pk: (code, objective) for pk, code, objective in Action.objects.values_list("id", "code", "objective__number")
+    }
+    kinds = dict(Organisation.objects.values_list("id", "stakeholder_type__slug"))
+    states, organisations, action_ids = set(), set(), set()
+    out = {"by_status": {}, "by_objective_status": {}, "participation": {}}
+    records = 0
+    for action_id, state_id, organisation_id, status, n in report_cube(qs):
+        records += n
+        action_ids.add(action_id)
+        if state_id is not None:
+            states.add(state_id)
+        if organisation_id is not None:
+            organisations.add(organisation_id)
+        kind = kinds.get(organisation_id) if organisation_id is not None else None
+        kind = kind or "member-state"
+        out["by_status"][status] = out["by_status"].get(status, 0) + n
+        _bump(out["by_objective_status"], actions[action_id][1], status, n)
+        out["participation"][kind] = out["participation"].get(kind, 0) + n
+    out["totals"] = {
+        "records": records,
+        "states": len(states),
+        "organisations": len(organisations),
+        "actions": len(action_ids),
+        "objectives": len({actions[pk][1] for pk in action_ids}),
+    }
+    linked_through = Evidence.other_actions.through.objects.filter(evidence__in=qs.order_by().values("pk"))
+    linked = set(linked_through.values_list("action__code", flat=True).distinct())
+    out["actions_covered"] = {actions[pk][0] for pk in action_ids} | linked
+    return out

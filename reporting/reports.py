@@ -275,8 +275,7 @@ _M2M = {
 }
 
 
-def _coverage(queryset, action_objective):
-    covered = aggregates.actions_covered(queryset)
+def _coverage(covered, action_objective):
     objectives = {action_objective[code] for code in covered if code in action_objective}
     return covered, objectives
 
@@ -464,13 +463,15 @@ def compile_content(report, spool=None):
     objectives = list(
         Objective.objects.annotate(n_actions=Count("actions")).values_list("number", "title", "n_actions")
     )
-    covered, objectives_covered = _coverage(current, action_objective)
-    prev_covered, prev_objectives = _coverage(previous, action_objective)
+    # One grouped query per cycle (plus the linked actions), not a scan per figure.
+    figures, prev_figures = aggregates.report_figures(current), aggregates.report_figures(previous)
+    covered, objectives_covered = _coverage(figures["actions_covered"], action_objective)
+    prev_covered, prev_objectives = _coverage(prev_figures["actions_covered"], action_objective)
     status_labels = dict(Evidence.Status.choices)
-    statuses, prev_statuses = aggregates.by_status(current), aggregates.by_status(previous)
-    by_objective = aggregates.by_objective_status(current)
+    statuses, prev_statuses = figures["by_status"], prev_figures["by_status"]
+    by_objective = figures["by_objective_status"]
     type_names = dict(StakeholderType.objects.values_list("slug", "name"))
-    totals = aggregates.totals(current)
+    totals = figures["totals"]
     if spool is None:
         practices = current.filter(good_practice=True)
         good_practices = [
@@ -523,7 +524,7 @@ def compile_content(report, spool=None):
         ],
         "participation": [
             {"entity_type": _("Member States") if slug == "member-state" else type_names.get(slug, slug), "records": n}
-            for slug, n in sorted(aggregates.participation(current).items())
+            for slug, n in sorted(figures["participation"].items())
         ],
         # Bounded previews for the HTML and PDF; the data files and the XLSX stream every row.
         "good_practices_preview": good_practices,

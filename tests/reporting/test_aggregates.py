@@ -36,3 +36,13 @@ def test_figures(data, django_assert_num_queries):
     assert aggregates.principles_applied(data) == {("f", "Human rights"): 1, ("h", "Child-sensitive"): 1}
     assert aggregates.actions_covered(data) == {"13(a)", "13(h)", "1(a)"}
     assert aggregates.totals(data) == {"records": 3, "states": 2, "organisations": 1, "actions": 2, "objectives": 2}
+
+
+def test_report_figures_fold_the_same_numbers_as_the_single_selectors(data, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):  # the cube, the linked actions, two small reference tables
+        figures = aggregates.report_figures(data)
+    assert figures["totals"] == aggregates.totals(data)
+    assert figures["by_status"] == aggregates.by_status(data)
+    assert figures["by_objective_status"] == aggregates.by_objective_status(data)
+    assert figures["participation"] == aggregates.participation(data)
+    assert figures["actions_covered"] == aggregates.actions_covered(data)
