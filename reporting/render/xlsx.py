@@ -16,7 +16,7 @@ import zipfile
 from xml.sax.saxutils import escape
 
 from .data import add_file
-from .neutralise import cell
+from .neutralise import FORMULA_STARTS, cell
 
 # Characters XML 1.0 does not allow (openpyxl refuses them too); dropped from cell text.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -108,21 +108,29 @@ class Sheet:
         self.append(columns, style=' s="1"')
 
     def append(self, values, style=""):
+        """One row; text is neutralised (reporting.render.neutralise) and escaped. The hot loop of
+        a large report, hence the inlined type dispatch."""
         if self.rows >= MAX_ROWS:
             raise ValueError(f"A worksheet holds at most {MAX_ROWS:,} rows.")
         self.rows += 1
         n = self.rows
         cells = []
         for letter, value in zip(self.letters, values, strict=False):
-            value = cell(value)
-            if value is None or value == "":
-                continue
-            if isinstance(value, bool):
+            kind = type(value)
+            if kind is str:
+                if not value:
+                    continue
+                if value.startswith(FORMULA_STARTS):
+                    value = "'" + value
+                cells.append(
+                    f'<c r="{letter}{n}"{style} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+                )
+            elif kind is bool:
                 cells.append(f'<c r="{letter}{n}"{style} t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, int | float):
+            elif kind is int or kind is float:
                 cells.append(f'<c r="{letter}{n}"{style}><v>{value}</v></c>')
-            else:
-                text = _text(str(value))
+            elif value is not None:
+                text = _text(str(cell(value)))
                 cells.append(f'<c r="{letter}{n}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
         self.handle.write(f'<row r="{n}">{"".join(cells)}</row>')
 
