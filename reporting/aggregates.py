@@ -81,21 +81,28 @@ def participation(qs):
 
 def principles_applied(qs):
     """{(letter, name): count of records applying the principle}."""
-    through = Evidence.principles.through.objects.filter(evidence__in=qs.order_by().values("pk"))
+    # Joined from the filtered evidence, not `evidence_id IN (subquery)`: PostgreSQL without fresh
+    # statistics planned the subquery form as a nested loop (minutes at 40k rows), and SQLite ran it
+    # 16x slower with two filters at 1M rows (6.5 s against 0.4 s).
     rows = (
-        through.values("guidingprinciple__letter", "guidingprinciple__name")
-        .annotate(n=Count("evidence_id"))
-        .order_by("guidingprinciple__letter")
+        qs.order_by()
+        .values(letter=F("principles__letter"), name=F("principles__name"))
+        .annotate(n=Count("id"))
+        .order_by("letter")
     )
-    return {(r["guidingprinciple__letter"], r["guidingprinciple__name"]): r["n"] for r in rows}
+    return {(r["letter"], r["name"]): r["n"] for r in rows if r["letter"] is not None}
+
+
+def linked_action_codes(qs):
+    """Codes of the actions linked (not primary) to the records, joined as in principles_applied."""
+    codes = qs.order_by().values_list("other_actions__code", flat=True).distinct()
+    return {code for code in codes if code is not None}
 
 
 def actions_covered(qs):
     """Codes of actions with evidence, as primary or linked action."""
     primary = set(qs.order_by().values_list("primary_action__code", flat=True).distinct())
-    linked_through = Evidence.other_actions.through.objects.filter(evidence__in=qs.order_by().values("pk"))
-    linked = set(linked_through.values_list("action__code", flat=True).distinct())
-    return primary | linked
+    return primary | linked_action_codes(qs)
 
 
 # --- The dashboard cube: every global chart from one grouped query -----------------------------
@@ -237,7 +244,5 @@ def report_figures(qs):
         "actions": len(action_ids),
         "objectives": len({actions[pk][1] for pk in action_ids}),
     }
-    linked_through = Evidence.other_actions.through.objects.filter(evidence__in=qs.order_by().values("pk"))
-    linked = set(linked_through.values_list("action__code", flat=True).distinct())
-    out["actions_covered"] = {actions[pk][0] for pk in action_ids} | linked
+    out["actions_covered"] = {actions[pk][0] for pk in action_ids} | linked_action_codes(qs)
     return out
