@@ -2,15 +2,17 @@
 # Start the local PostgreSQL cluster (Debian's pg_ctlcluster), make a `gcm` role and database,
 # and print a DATABASE_URL for it on stdout. Everything else goes to stderr.
 set -euo pipefail
+# fd 3 carries the URL to the caller's $(...); the server started below must not inherit it, or
+# the caller's command substitution waits for the server to exit (that is, forever).
 exec 3>&1 1>&2
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 read -r version cluster port status _ < <(pg_lsclusters --no-header | head -n 1) || true
 if [ -z "${version:-}" ]; then
   version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
-  $SUDO pg_createcluster "$version" main >/dev/null
+  $SUDO pg_createcluster "$version" main >/dev/null 3>&-
   read -r version cluster port status _ < <(pg_lsclusters --no-header | head -n 1)
 fi
-[ "$status" = online ] || $SUDO pg_ctlcluster "$version" "$cluster" start
+[ "$status" = online ] || $SUDO pg_ctlcluster "$version" "$cluster" start 3>&-
 for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 0.5; done
 if [ "$(id -u)" = 0 ]; then as_postgres=(runuser -u postgres --); else as_postgres=(sudo -u postgres); fi
 psql_as_postgres() { "${as_postgres[@]}" psql -q -p "$port" -v ON_ERROR_STOP=1 "$@"; }
