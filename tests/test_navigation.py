@@ -15,3 +15,11 @@ def test_workbook_link_only_for_people_who_record(client, framework, django_asse
     assert "/workspace/workbook/" not in client.get("/").content.decode()
     client.force_login(make_user(Role.CONTRIBUTOR, state="MAR", username="amina"))
     assert 'href="/workspace/workbook/"' in client.get("/").content.decode()
+
+
+def test_the_site_has_its_own_icon(client):
+    """Browsers ask for an icon on every site; a 404 there is a console error on every first visit."""
+    page = client.get("/").content.decode()
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
