@@ -4,6 +4,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 # Playwright runs an event loop in the test's thread; the ORM calls the tests make stay synchronous.
@@ -34,6 +35,9 @@ def chromium_context(**context_options):
         finally:
             context.close()
             browser.close()
+            # ORM calls made while Playwright runs use connections of its greenlet's context, which
+            # Django never closes: left open, they keep PostgreSQL from dropping the test database.
+            connections.close_all()
 
 
 def screenshot(page, name):
