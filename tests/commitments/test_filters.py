@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.http import QueryDict
 
 from commitments import fulltext
@@ -165,3 +166,21 @@ def test_facets_are_grouped_counts(world, django_assert_num_queries):
     assert {k: n for k, _label, n in facets["status"]} == {"completed": 2, "advanced": 1, "under_way": 1}
     assert {k: n for k, _label, n in facets["objective"]} == {1: 1, 13: 3}
     assert {k: n for k, _label, n in facets["region"]} == {"Africa": 2, "Americas": 1, "Europe": 1}
+
+
+def test_the_default_order_of_published_evidence_is_read_from_an_index(framework):
+    """A page of the newest published records walks an index; it never sorts every published row.
+
+    On PostgreSQL sorting is switched off for the plan, so a Sort node means no index gives the
+    order (it cost 0.63 s per API page at 1,000,000 records before migration 0003).
+    """
+    EvidenceFactory.create_batch(3, published=True)
+    _, queryset = filter_evidence(QueryDict(""), AnonymousUser())
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_sort = off")  # the test runs inside a transaction
+        plan = queryset[:50].explain()
+        assert "evidence_pub_validated_desc" in plan and "Sort" not in plan, plan
+    else:
+        plan = queryset[:50].explain()
+        assert "validated_at" in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan
