@@ -321,17 +321,20 @@ def _m2m_tables():
 
 def _m2m_of(ids, labels, m2m_tables):
     """{field: {evidence id: "label; label"}} for one chunk of evidence ids: one plain
-    `evidence_id IN (chunk)` query per relation (the ORM's per-value preparation of a 2,000-item
-    IN list cost more than the query itself)."""
+    `evidence_id IN (chunk)` query per relation, `= ANY(array)` on PostgreSQL (the ORM's
+    per-value preparation of a 2,000-item IN list cost more than the query itself)."""
     quote = connection.ops.quote_name
-    placeholders = ", ".join(["%s"] * len(ids))
+    if connection.vendor == "postgresql":  # one array parameter: about a quarter faster than 2,000 placeholders
+        condition, params = "= ANY(%s)", [list(ids)]
+    else:
+        condition, params = f"IN ({', '.join(['%s'] * len(ids))})", ids
     result = {}
     with connection.cursor() as cursor:
         for name, table, source, target in m2m_tables:
             cursor.execute(
                 f"SELECT {quote(source)}, {quote(target)} FROM {quote(table)} "  # noqa: S608 - names from _meta
-                f"WHERE {quote(source)} IN ({placeholders})",
-                ids,
+                f"WHERE {quote(source)} {condition}",
+                params,
             )
             found, names = {}, labels[name]
             for evidence_id, target_id in cursor.fetchall():
