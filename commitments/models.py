@@ -342,8 +342,14 @@ class Evidence(models.Model):
                 | models.Q(member_state__isnull=True, organisation__isnull=False),
             ),
             models.UniqueConstraint(fields=["record", "revision"], name="evidence_unique_revision"),
+            # One published revision per record. `record` is never NULL, so the second condition
+            # changes nothing in what is unique; it keeps the index out of ordinary queries, whose
+            # bare `is_published` would otherwise match it: SQLite then walked this index in record
+            # order, fetching every row at random (dashboard data at 1M: 2.5 s -> 0.33 s filtered).
             models.UniqueConstraint(
-                fields=["record"], condition=models.Q(is_published=True), name="evidence_one_published_revision"
+                fields=["record"],
+                condition=models.Q(is_published=True, record__isnull=False),
+                name="evidence_one_published_revision",
             ),
         ]
         indexes = [

@@ -3,10 +3,11 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 
 from commitments import services
 from commitments.models import Action, Evidence, EvidenceEvent, GuidingPrinciple
-from tests.factories import OrganisationFactory, Role, make_user
+from tests.factories import EvidenceFactory, OrganisationFactory, Role, make_user
 
 pytestmark = pytest.mark.django_db
 S = Evidence.ReviewState
@@ -188,3 +189,13 @@ def test_people_without_an_entity_cannot_record(people):
     for who in ["secretariat", "analyst"]:
         with pytest.raises(PermissionDenied):
             services.evidence_create(user=people[who], data=content())
+
+
+def test_a_record_has_at_most_one_published_revision(framework):
+    """The database refuses a second published revision of a record; unpublished revisions coexist."""
+    published = EvidenceFactory(published=True)
+    EvidenceFactory(record=published.record, revision=published.revision + 1)  # a revision in review
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EvidenceFactory(record=published.record, revision=published.revision + 2, published=True)
+    assert Evidence.objects.filter(record=published.record).count() == 2
+    assert Evidence.objects.get(record=published.record, is_published=True) == published

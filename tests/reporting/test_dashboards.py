@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from commitments import demo
@@ -171,3 +172,27 @@ def test_cube_agrees_with_the_single_figure_selectors(framework):
     assert data["by_status"] == aggregates.by_status(published)
     assert data["principles"] == aggregates.principles_applied(published)
     assert data["totals"]["records"] == published.count()
+
+
+@pytest.mark.parametrize("query", ["", "region=Africa&status=completed", "cycle=2&objective=13"])
+def test_dashboard_queries_keep_off_the_one_published_revision_index(records, query):
+    """The unique index behind "one published revision per record" never plans a dashboard query.
+
+    With the constraint's condition written as bare `is_published`, SQLite matched the dashboards'
+    `is_published` to it and walked the index in record order, reading each row at random:
+    2.5-4 s at 1,000,000 records where the status and cycle indexes take 0.3-1.7 s.
+    """
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import QueryDict
+
+    from reporting.views_dashboards import filtered
+
+    _, queryset = filtered(QueryDict(query), AnonymousUser())
+    cube = (
+        queryset.order_by()
+        .values_list("primary_action__objective__number", "member_state_id", "cycle", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    plan = cube.explain()
+    assert "evidence_one_published_revision" not in plan, plan
