@@ -25,7 +25,7 @@ from datetime import time as dtime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, DateTimeField, Exists, F, Func, Max, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,10 +174,27 @@ def _scope_params(report):
     return {}
 
 
+class NotIndexed(Func):
+    """A column SQLite's planner may not drive an index from (its documented unary `+`); the
+    plain column elsewhere.
+
+    A report's cut-off is usually "now": `validated_at < cut-off` matches nearly every row, yet
+    SQLite, without statistics, took it as selective and walked the `validated_at` index,
+    fetching each row at random (the global report's figures at 1M records: 13.0 s; with the
+    term kept off the index, 6.3 s)."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
 def _published(report, cycle):
     """Published evidence of the report's scope, validated in `cycle` before the cut-off."""
     _filterset, queryset = filter_evidence(_scope_params(report), None)
-    queryset = queryset.filter(cycle=cycle, validated_at__lt=report.data_cutoff)
+    queryset = queryset.alias(validated=NotIndexed("validated_at", output_field=DateTimeField())).filter(
+        cycle=cycle, validated__lt=report.data_cutoff
+    )
     if report.kind == ReportKind.STAKEHOLDER:
         queryset = queryset.filter(organisation__isnull=False)
     return queryset.order_by()
