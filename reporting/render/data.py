@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import zipfile
 
-from .neutralise import cell
+from commitments.exports import neutralise
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 COMPRESS_LEVEL = 1  # fast; the files are still about a quarter of their size
@@ -28,7 +28,7 @@ def _csv_bytes(columns, rows):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows([cell(value) for value in row] for row in rows)
+    writer.writerows([neutralise(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -57,7 +57,7 @@ def write_members(report, content, directory):
     try:
         for key, row in stream_tables(report, content):
             sink = streamed[key]
-            sink["writer"].writerow([cell(value) for value in row])
+            sink["writer"].writerow([neutralise(value) for value in row])
             sink["json"].write(("\n" if sink["first"] else ",\n") + _json(dict(zip(sink["columns"], row, strict=True))))
             sink["first"] = False
     finally:

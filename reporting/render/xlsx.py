@@ -15,8 +15,9 @@ import tempfile
 import zipfile
 from xml.sax.saxutils import escape
 
+from commitments.exports import FORMULA_PREFIXES, neutralise
+
 from .data import add_file
-from .neutralise import FORMULA_STARTS, cell
 
 # Characters XML 1.0 does not allow (openpyxl refuses them too); dropped from cell text.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -108,8 +109,8 @@ class Sheet:
         self.append(columns, style=' s="1"')
 
     def append(self, values, style=""):
-        """One row; text is neutralised (reporting.render.neutralise) and escaped. The hot loop of
-        a large report, hence the inlined type dispatch."""
+        """One row; text is neutralised as in the open data (commitments.exports.neutralise) and
+        escaped. The hot loop of a large report, hence the inlined type dispatch."""
         if self.rows >= MAX_ROWS:
             raise ValueError(f"A worksheet holds at most {MAX_ROWS:,} rows.")
         self.rows += 1
@@ -120,7 +121,7 @@ class Sheet:
             if kind is str:
                 if not value:
                     continue
-                if value.startswith(FORMULA_STARTS):
+                if value.startswith(FORMULA_PREFIXES):
                     value = "'" + value
                 cells.append(
                     f'<c r="{letter}{n}"{style} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
@@ -130,7 +131,7 @@ class Sheet:
             elif kind is int or kind is float:
                 cells.append(f'<c r="{letter}{n}"{style}><v>{value}</v></c>')
             elif value is not None:
-                text = _text(str(cell(value)))
+                text = _text(str(neutralise(value)))
                 cells.append(f'<c r="{letter}{n}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
         self.handle.write(f'<row r="{n}">{"".join(cells)}</row>')
 
