@@ -7,6 +7,8 @@ from pathlib import Path
 from django.db import connections
 from playwright.sync_api import sync_playwright
 
+from tests.factories import PASSWORD
+
 # Playwright runs an event loop in the test's thread; the ORM calls the tests make stay synchronous.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -43,3 +45,11 @@ def chromium_context(**context_options):
 def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, username, next_url=""):
+    """Sign in through the log-in form as a test user (tests.factories.PASSWORD)."""
+    page.goto("/accounts/login/" + (f"?next={next_url}" if next_url else ""))
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()

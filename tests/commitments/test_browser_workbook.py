@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from commitments.models import Evidence, EvidenceEvent
-from tests.browser import chromium_context, screenshot
+from tests.browser import chromium_context, screenshot, sign_in
 from tests.factories import Role, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,10 +49,7 @@ def measure(title, **extra):
 def test_contributor_corrects_a_workbook_and_imports_it(framework, live_server, page, tmp_path):
     make_user(Role.CONTRIBUTOR, state="MAR", username="amina")
 
-    page.goto("/accounts/login/?next=/workspace/workbook/")
-    page.get_by_label("User name").fill("amina")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "amina", next_url="/workspace/workbook/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bulk entry by workbook")
 
     with page.expect_download() as download:

@@ -5,12 +5,12 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from commitments.models import Evidence, EvidenceEvent
+from tests import browser
 from tests.browser import chromium_context, screenshot
 from tests.factories import Role, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -20,10 +20,7 @@ def page(live_server):
 
 
 def sign_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    browser.sign_in(page, username)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Workspace")
 
 

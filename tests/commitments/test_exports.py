@@ -6,7 +6,6 @@ import json
 import re
 import resource
 import tracemalloc
-import uuid
 
 import openpyxl
 import pytest
@@ -16,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from commitments import exports
 from commitments.filters import filter_evidence
-from commitments.models import Action, Evidence, MemberState
-from tests.factories import EvidenceFactory, make_open_data_world
+from commitments.models import Evidence
+from tests.factories import EvidenceFactory, bulk_published, make_open_data_world
 
 pytestmark = pytest.mark.django_db
 
@@ -153,34 +152,6 @@ def test_export_queries_do_not_grow_with_rows(framework, client):
     small = count()
     EvidenceFactory.create_batch(25, published=True)
     assert count() == small
-
-
-def bulk_published(n, start=0):
-    """n published rows, fast: built in memory, inserted in batches."""
-    state = MemberState.objects.get(iso3="MAR")
-    action = Action.objects.get(code="1(a)")
-    rows = (
-        Evidence(
-            record=uuid.uuid4(),
-            member_state=state,
-            title=f"Measure {start + i}",
-            description="A national strategy on migration data, with a long enough description to weigh something.",
-            primary_action=action,
-            status="under_way",
-            level="national",
-            review_state="validated",
-            is_published=True,
-            cycle=3,
-        )
-        for i in range(n)
-    )
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == 5000:
-            Evidence.objects.bulk_create(batch)
-            batch = []
-    Evidence.objects.bulk_create(batch)
 
 
 def peak_memory(client, fmt):

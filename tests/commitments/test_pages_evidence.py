@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from commitments import services
 from commitments.models import Action, Evidence, EvidenceEvent, GuidingPrinciple, Profile
-from tests.factories import EvidenceFactory, OrganisationFactory, Role, make_user
+from tests.factories import PASSWORD, EvidenceFactory, OrganisationFactory, Role, make_user
 
 pytestmark = pytest.mark.django_db
 S = Evidence.ReviewState
@@ -423,7 +423,7 @@ def test_people_page_is_for_focal_points(client, people, who):
 def test_login_form_signs_in_and_out(client, people):
     page = client.get("/accounts/login/").content.decode()
     assert '<label for="id_username">' in page and '<label for="id_password">' in page
-    response = client.post("/accounts/login/", {"username": "amina", "password": "correct horse battery staple"})
+    response = client.post("/accounts/login/", {"username": "amina", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("commitments:workspace")
     assert "Sign out" in client.get("/workspace/").content.decode()
     client.post("/accounts/logout/")

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from commitments import services
 from commitments.models import Attachment, Evidence, EvidenceEvent, MemberState
 from tests.commitments.test_pages_evidence import PDF, create, form_data
-from tests.factories import OrganisationFactory, Role, make_user
+from tests.factories import PASSWORD, OrganisationFactory, Role, make_user
 
 pytestmark = pytest.mark.django_db
 S = Evidence.ReviewState
@@ -355,11 +355,11 @@ def test_sixth_log_in_is_refused_after_five_failures(client, framework, url):
     make_user(Role.SECRETARIAT, username="other", is_staff=True)
     statuses = [client.post(url, {"username": "unnm", "password": "wrong password"}).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 200, 429]  # the form again with its error; the fifth failure locks
-    response = client.post(url, {"username": "unnm", "password": "correct horse battery staple"})
+    response = client.post(url, {"username": "unnm", "password": PASSWORD})
     assert response.status_code == 429
     html = response.content.decode()
     assert "Sign-in temporarily blocked" in html and "blocked for one hour" in html
     assert "_auth_user_id" not in client.session
     # Locked by user name and address: another account from the same address still signs in.
-    response = client.post(url, {"username": "other", "password": "correct horse battery staple"})
+    response = client.post(url, {"username": "other", "password": PASSWORD})
     assert response.status_code == 302 and "_auth_user_id" in client.session

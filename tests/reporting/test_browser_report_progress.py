@@ -10,11 +10,10 @@ from playwright.sync_api import expect
 from commitments.models import MemberState
 from reporting import reports
 from reporting.models import Report, ReportKind
-from tests.browser import chromium_context, screenshot
+from tests.browser import chromium_context, screenshot, sign_in
 from tests.factories import Role, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct horse battery staple"
 POLL = 8_000  # ms: the page polls every 2 s
 
 
@@ -30,10 +29,7 @@ def page(live_server, framework):
         page = context.new_page()
         errors = []
         page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-        page.goto("/accounts/login/")
-        page.get_by_label("User name").fill("youssef")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, "youssef")
         expect(page.get_by_role("heading", level=1)).to_contain_text("Workspace")
         yield page
         assert errors == []

@@ -5,7 +5,6 @@ import hashlib
 import io
 import json
 import subprocess
-import uuid
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from commitments.models import Action, Evidence, GuidingPrinciple, MemberState, 
 from monitor.queue import BrokerUnavailable
 from reporting import reports
 from reporting.models import ImmutableReport, Report, ReportFile, ReportKind
-from tests.factories import EvidenceFactory, OrganisationFactory, Role, make_user
+from tests.factories import EvidenceFactory, OrganisationFactory, Role, bulk_published, make_user
 
 pytestmark = pytest.mark.django_db
 CUTOFF = datetime(2030, 1, 1, tzinfo=UTC)
@@ -307,40 +306,22 @@ def test_html_and_pdf_annex_is_bounded_and_says_where_the_full_annex_is(evidence
     assert {row[5] for row in records[1:]} == {c.value for c in workbook["records"]["F"][1:]}
 
 
-def _bulk_published(n, state, action, principle=None):
-    """n published records written in batches (no factories: fast enough for tens of thousands)."""
-    validated = datetime(2029, 6, 1, tzinfo=UTC)
-    rows = [
-        Evidence(
-            record=uuid.uuid4(),
-            member_state=state,
-            title=f"Bulk {i:06d}",
-            description="A measure.",
-            primary_action=action,
-            status="under_way",
-            level="national",
-            review_state=Evidence.ReviewState.VALIDATED,
-            is_published=True,
-            cycle=3,
-            validated_at=validated,
-            good_practice=i % 10 == 0,
-        )
-        for i in range(n)
-    ]
-    created = Evidence.objects.bulk_create(rows, batch_size=2000)
-    if principle is not None:
-        through = Evidence.principles.through
-        ids = Evidence.objects.filter(title__startswith="Bulk ").values_list("pk", flat=True)
-        through.objects.bulk_create(
-            [through(evidence_id=pk, guidingprinciple_id=principle.pk) for pk in ids], batch_size=5000
-        )
-    return created
+def _bulk(n, state, action, principle):
+    """Published records validated before the reports' cut-off, every tenth a good practice."""
+    bulk_published(
+        n,
+        state=state,
+        action=action,
+        principle=principle,
+        good_practice_every=10,
+        validated_at=datetime(2029, 6, 1, tzinfo=UTC),
+    )
 
 
 def test_a_report_over_more_rows_than_sqlites_variable_limit_compiles(framework):
     """40,000 records (SQLite allows at most 32,766 variables per statement): no `IN (every id)`."""
     mar, action = MemberState.objects.get(iso3="MAR"), Action.objects.get(code="1(a)")
-    _bulk_published(40_000, mar, action, GuidingPrinciple.objects.get(letter="f"))
+    _bulk(40_000, mar, action, GuidingPrinciple.objects.get(letter="f"))
     report = compiled(national(mar))
     records, practices, payload = _data_members(report)
     assert len(records) == 1 + 40_000 and len(practices) == 1 + 4_000
@@ -361,9 +342,9 @@ def _compile_queries(report):
 def test_compile_query_count_does_not_grow_with_rows(framework):
     mar, action = MemberState.objects.get(iso3="MAR"), Action.objects.get(code="1(a)")
     principle = GuidingPrinciple.objects.get(letter="f")
-    _bulk_published(10, mar, action, principle)
+    _bulk(10, mar, action, principle)
     small = _compile_queries(national(mar))
-    Evidence.objects.filter(title__startswith="Bulk ").delete()
-    _bulk_published(300, mar, action, principle)
+    Evidence.objects.filter(title__startswith="Measure ").delete()
+    _bulk(300, mar, action, principle)
     large = _compile_queries(national(mar))
     assert small == large
