@@ -38,7 +38,8 @@ class Reference:
     """The framework's names, read once per request (four small queries)."""
 
     def __init__(self):
-        rows = list(MemberState.objects.filter(is_observer=False).values_list("id", "iso3", "name", "region"))
+        # Observer States (Holy See, State of Palestine) report like any other: every State is read.
+        rows = list(MemberState.objects.values_list("id", "iso3", "name", "region"))
         self.state_keys = {pk: (iso3, region) for pk, iso3, _name, region in rows}
         self.states = sorted(((iso3, name) for _pk, iso3, name, _region in rows), key=lambda s: s[1])
         self.regions = sorted({region for *_rest, region in rows if region})

@@ -66,7 +66,7 @@ def test_map_tells_no_evidence_from_zero(records, client):
     assert reporting["customdata"] == [["Mexico", "1"], ["Morocco", "2"]]
     assert reporting["z"] == [0, 0.301]  # log10 of the counts; States without evidence are not on this scale
     assert "FRA" in silent["locations"] and "MAR" not in silent["locations"]
-    assert len(silent["locations"]) == 193 - 2
+    assert len(silent["locations"]) == 195 - 2  # the 193 Member States and the 2 observer States
     assert "no evidence" in silent["hovertemplate"]
     assert silent["showscale"] is False
     rows = {row[1]: row[2] for row in chart(response, "map").table.rows}
