@@ -327,6 +327,12 @@ class Evidence(models.Model):
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     validated_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    validated_without_second_reviewer = models.BooleanField(
+        _("validated without a second reviewer"),
+        default=False,
+        editable=False,
+        help_text=_("One of its authors validated it because nobody else could."),
+    )
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
 
     objects = EvidenceQuerySet.as_manager()
@@ -453,6 +459,7 @@ class EvidenceEvent(models.Model):
     from_state = models.CharField(max_length=12, blank=True)
     to_state = models.CharField(max_length=12, blank=True)
     version = models.PositiveIntegerField()
+    without_second_reviewer = models.BooleanField(_("validated without a second reviewer"), default=False)
     changes = models.JSONField(default=dict, help_text="field -> [before, after]")
     snapshot = models.JSONField(default=dict, help_text="the whole revision after this step")
 

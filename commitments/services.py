@@ -94,7 +94,7 @@ def _diff(before, after):
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-def _record(evidence, kind, actor, *, before=None, reason="", from_state=""):
+def _record(evidence, kind, actor, *, before=None, reason="", from_state="", **extra):
     after = snapshot(evidence)
     EvidenceEvent.objects.create(
         record=evidence.record,
@@ -107,6 +107,7 @@ def _record(evidence, kind, actor, *, before=None, reason="", from_state=""):
         version=evidence.version,
         changes=_diff(before or {}, after),
         snapshot=after,
+        **extra,
     )
 
 
@@ -191,7 +192,12 @@ def evidence_update(*, user, evidence, data, expected_version, reason="", kind=E
 
 
 def _transition(evidence, user, *, allowed_from, to, kind, check, reason="", fields=None, before_save=None):
-    """Move a revision to review state `to`, if `check(user, row)` and its state allow it."""
+    """Move a revision to review state `to`, if `check(user, row)` and its state allow it.
+
+    Every rule is checked on the row locked inside the transaction, never on one read before:
+    two requests on one record (submit and validate at the same moment) are serialised by the
+    lock, and the second sees what the first wrote. `before_save(row)` may refuse (raise) and
+    may return extra fields for the history step."""
     with transaction.atomic():
         current = _locked(evidence)
         if not check(user, current):
@@ -206,10 +212,9 @@ def _transition(evidence, user, *, allowed_from, to, kind, check, reason="", fie
         current.version += 1
         for name, value in (fields or {}).items():
             setattr(current, name, value)
-        if before_save:
-            before_save(current)
+        event_fields = (before_save(current) if before_save else None) or {}
         current.save()
-        _record(current, kind, user, before=snapshot(current), reason=reason, from_state=from_state)
+        _record(current, kind, user, before=snapshot(current), reason=reason, from_state=from_state, **event_fields)
         transaction.on_commit(lambda: _notify(kind, current.pk, user.pk))
     return current
 
@@ -240,30 +245,53 @@ def evidence_return(*, user, evidence, comment):
     )
 
 
-def _second_reviewer_exists(evidence, user):
-    """Someone other than `user` could validate this record."""
+CONTENT_EVENTS = (
+    EvidenceEvent.Kind.CREATED,
+    EvidenceEvent.Kind.EDITED,
+    EvidenceEvent.Kind.IMPORTED,
+    EvidenceEvent.Kind.REOPENED,
+)
 
-    others = Profile.objects.exclude(user=user).filter(user__is_active=True)
+
+def authors(evidence):
+    """Ids of whoever wrote this revision: created it, changed its content or files, submitted it."""
+    editors = EvidenceEvent.objects.filter(evidence=evidence, kind__in=CONTENT_EVENTS).values_list("actor", flat=True)
+    return ({evidence.created_by_id, evidence.submitted_by_id} | set(editors)) - {None}
+
+
+def _independent_reviewer_exists(evidence, excluded):
+    """Someone who did not write the revision could validate it (active accounts only)."""
+    others = Profile.objects.exclude(user__in=excluded).filter(user__is_active=True)
     if evidence.member_state_id:
         return others.filter(role=Role.FOCAL_POINT, member_state_id=evidence.member_state_id).exists()
     return others.filter(role=Role.SECRETARIAT).exists()
 
 
+def four_eyes(evidence, user):
+    """True when `user` validates alone (an author, nobody independent exists); raises if someone does.
+
+    Run on the locked row: who submitted or edited it is what was committed before the lock."""
+    written_by = authors(evidence)
+    if user.pk not in written_by:
+        return False
+    if _independent_reviewer_exists(evidence, written_by | {user.pk}):
+        raise WorkflowError(_("You wrote or submitted this revision: another reviewer must validate it."))
+    return True
+
+
 def evidence_validate(*, user, evidence, comment="", ends=None):
     """Publish a submitted revision; it replaces the record's previously published revision."""
-    current = Evidence.objects.get(pk=evidence.pk)
-    if not permissions.can_review(user, current):
-        raise PermissionDenied(_("You are not allowed to validate this record."))
-    if current.submitted_by_id == user.pk and _second_reviewer_exists(current, user):
-        raise WorkflowError(_("You submitted this record: another reviewer must validate it."))
     now = timezone.now()
 
     def publish(row):
+        alone = four_eyes(row, user)
         Evidence.objects.filter(record=row.record, is_published=True).exclude(pk=row.pk).update(
             is_published=False, review_state=S.SUPERSEDED
         )
         row.is_published = True
+        row.validated_without_second_reviewer = alone
         row.cycle = cycles.cycle_for(now.date(), ends)
+        return {"without_second_reviewer": alone}
 
     return _transition(
         evidence,

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
@@ -469,6 +470,21 @@ def review_queue(request):
         "today": timezone.now(),
     }
     return render(request, "commitments/review_queue.html", context)
+
+
+@login_required
+def single_reviewer(request):
+    """Published revisions validated by one of their authors because nobody else could (secretariat)."""
+    if not permissions.is_secretariat(request.user):
+        raise PermissionDenied(_("Only the secretariat follows validations made without a second reviewer."))
+    rows = (
+        Evidence.objects.published()
+        .filter(validated_without_second_reviewer=True)
+        .select_related(*LIST_RELATED, "validated_by")
+        .order_by("-validated_at", "-id")
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "commitments/single_reviewer.html", {"page": page})
 
 
 # --- People of a State --------------------------------------------------------------------------

@@ -171,6 +171,7 @@ PAGES = {
         reverse("commitments:review_queue"),
         reverse("commitments:review_queue") + "?all=1",
     ],
+    "commitments:single_reviewer": lambda w: [reverse("commitments:single_reviewer")],
     "commitments:workbook": lambda w: [reverse("commitments:workbook")],
     "commitments:workbook_download": lambda w: [reverse("commitments:workbook_download")],
     "commitments:organisation": lambda w: _orgs(w, "commitments:organisation"),

@@ -15,6 +15,7 @@ register = template.Library()
 @register.filter
 def person(user, empty=None):
     """Full name, else user name; `empty` (default "a deleted account") when there is nobody."""
-    if user is None:
+    # A lookup that failed upstream (`event.actor` with no event) arrives as "" (string_if_invalid).
+    if not hasattr(user, "get_username"):
         return _("a deleted account") if empty is None else empty
     return user.get_full_name() or user.get_username()
