@@ -255,6 +255,17 @@ class EvidenceQuerySet(models.QuerySet):
         """Records the public sees: the validated, current revision of each record."""
         return self.filter(is_published=True)
 
+    def live_first(self):
+        """A record's revisions, the one to show first: the newest not withdrawn, else the newest.
+
+        A withdrawn draft revision (a revision started and abandoned) must not hide the published
+        one it was based on, from the record page, the API or the next revision."""
+        withdrawn = models.Case(
+            models.When(review_state=Evidence.ReviewState.WITHDRAWN, then=models.Value(1)),
+            default=models.Value(0),
+        )
+        return self.order_by(withdrawn, "-revision")
+
 
 class Evidence(models.Model):
     """One measure taken by one reporting entity, in one revision.

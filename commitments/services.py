@@ -307,6 +307,15 @@ def evidence_validate(*, user, evidence, comment="", ends=None):
 
 
 def evidence_withdraw(*, user, evidence, reason=""):
+    """Withdraw a revision; a published one is taken down by its reviewer, who says why."""
+
+    def check(u, row):
+        if not permissions.can_withdraw(u, row):
+            return False
+        if row.review_state == S.VALIDATED and not (reason or "").strip():
+            raise ValidationError({"reason": [_("Say why the published record is taken down: a reason is required.")]})
+        return True
+
     def unpublish(row):
         row.is_published = False
 
@@ -316,8 +325,8 @@ def evidence_withdraw(*, user, evidence, reason=""):
         allowed_from=(S.DRAFT, S.SUBMITTED, S.RETURNED, S.VALIDATED),
         to=S.WITHDRAWN,
         kind=EvidenceEvent.Kind.WITHDRAWN,
-        reason=reason,
-        check=lambda u, e: permissions.is_member(u, e) or permissions.can_review(u, e),
+        reason=(reason or "").strip(),
+        check=check,
         before_save=unpublish,
     )
 
@@ -330,12 +339,14 @@ def evidence_reopen(*, user, evidence, reason=""):
             raise PermissionDenied(_("You can only revise your own entity's records."))
         if current.review_state != S.VALIDATED:
             raise WorkflowError(_("Only a validated record can be revised."))
-        if Evidence.objects.filter(record=current.record, revision__gt=current.revision).exists():
+        newer = Evidence.objects.filter(record=current.record, revision__gt=current.revision)
+        if newer.exclude(review_state=S.WITHDRAWN).exists():
             raise WorkflowError(_("A newer revision of this record is already being prepared."))
         revision = Evidence.objects.get(pk=current.pk)
         revision.pk = None
         revision._state.adding = True
-        revision.revision = current.revision + 1
+        # After the last revision ever made, withdrawn ones included: revision numbers are never reused.
+        revision.revision = max(newer.values_list("revision", flat=True), default=current.revision) + 1
         revision.review_state = S.DRAFT
         revision.is_published = False
         revision.version = 1
@@ -370,7 +381,7 @@ def evidence_reopen(*, user, evidence, reason=""):
 
 
 def latest_revision(record):
-    return Evidence.objects.filter(record=record).order_by("-revision").first()
+    return Evidence.objects.filter(record=record).live_first().first()
 
 
 # --- Attachments --------------------------------------------------------------------------------

@@ -208,7 +208,7 @@ def _visible_revision(user, record, revision=None):
     rows = permissions.visible_evidence(user, Evidence.objects.filter(record=record))
     if revision is not None:
         return get_object_or_404(rows.select_related(*LIST_RELATED), revision=revision)
-    evidence = rows.select_related(*LIST_RELATED).order_by("-revision").first()
+    evidence = rows.select_related(*LIST_RELATED).live_first().first()
     if evidence is None:
         raise Http404
     return evidence
@@ -334,7 +334,7 @@ def _allowed(user, evidence, latest):
         "submit": member and state in (S.DRAFT, S.RETURNED),
         "return": reviewer and state == S.SUBMITTED,
         "validate": reviewer and state == S.SUBMITTED,
-        "withdraw": (member or reviewer) and state in (S.DRAFT, S.SUBMITTED, S.RETURNED, S.VALIDATED),
+        "withdraw": permissions.can_withdraw(user, evidence),
         "reopen": member and state == S.VALIDATED and latest,
     }
 
@@ -350,7 +350,8 @@ def evidence_detail(request, record):
         .values("revision", "review_state", "is_published")
     )
     published = next((r for r in revisions if r["is_published"]), None)
-    latest = revisions[-1]["revision"] == evidence.revision
+    # The latest live revision: nothing newer but withdrawn revisions (an abandoned draft).
+    latest = not any(r["revision"] > evidence.revision and r["review_state"] != S.WITHDRAWN for r in revisions)
     allowed = _allowed(request.user, evidence, latest)
     context = {
         "evidence": evidence,

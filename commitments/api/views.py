@@ -200,7 +200,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             record = uuid.UUID(str(self.kwargs["record"]))
         except ValueError as exc:
             raise Http404 from exc
-        evidence = self.get_queryset().filter(record=record).order_by("-revision").first()
+        evidence = self.get_queryset().filter(record=record).live_first().first()
         if evidence is None:
             raise Http404
         return evidence
