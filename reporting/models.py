@@ -8,6 +8,8 @@ immutable, and recompiling makes a new version.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -88,6 +90,11 @@ class ReportQuerySet(models.QuerySet):
     def complete(self):
         return self.filter(status=Report.Status.COMPLETE)
 
+    def delete(self):
+        # Refused before Django opens its delete transaction (the pre_delete receiver below
+        # catches cascades and anything else).
+        raise ImmutableReport("Reports cannot be deleted: versions are never reused")
+
 
 class ImmutableReport(Exception):
     """A complete report is a snapshot: it is never changed, only superseded by a new version."""
@@ -160,6 +167,9 @@ class Report(models.Model):
             raise ImmutableReport(f"Report {self.pk} is complete and cannot be changed")
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        raise ImmutableReport(f"Report {self.pk} (version {self.version}) cannot be deleted: versions are never reused")
+
     def get_absolute_url(self):
         return reverse("reporting:report", args=[self.pk])
 
@@ -189,6 +199,13 @@ class Report(models.Model):
         return self.status in (self.Status.COMPLETE, self.Status.FAILED)
 
 
+class ReportFileQuerySet(models.QuerySet):
+    def delete(self):
+        if self.filter(report__status=Report.Status.COMPLETE).exists():
+            raise ImmutableReport("The files of a complete report cannot be deleted")
+        return super().delete()
+
+
 class ReportFile(models.Model):
     """One file of a complete report, under settings.REPORTS_ROOT (never served without a permission check)."""
 
@@ -204,6 +221,8 @@ class ReportFile(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
 
+    objects = ReportFileQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["report", "format"], name="reportfile_unique_format")]
@@ -216,9 +235,34 @@ class ReportFile(models.Model):
             raise ImmutableReport(f"Report {self.report_id} is complete: its files cannot change")
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        if Report.objects.filter(pk=self.report_id, status=Report.Status.COMPLETE).exists():
+            raise ImmutableReport(f"Report {self.report_id} is complete: its files cannot be deleted")
+        return super().delete(*args, **kwargs)
+
     @property
     def filename(self):
         return self.path.rsplit("/", 1)[-1]
+
+
+# Reports are never deleted, by any route (the admin, its bulk action, a queryset, a cascade):
+# a complete report is a snapshot others cite, and a failed or queued one holds its version
+# number, which `request_report` computes from the rows that exist; deleting one would give the
+# next compile the same number for different content. A pre_delete receiver sees every route.
+
+
+@receiver(pre_delete, sender=Report)
+def _never_delete_a_report(sender, instance, **kwargs):
+    raise ImmutableReport(
+        f"Report {instance.pk} (version {instance.version}) cannot be deleted: versions are never reused"
+    )
+
+
+@receiver(pre_delete, sender=ReportFile)
+def _never_delete_a_complete_reports_file(sender, instance, **kwargs):
+    # A compilation replaces the rows of its own unfinished report; a complete report's are final.
+    if Report.objects.filter(pk=instance.report_id, status=Report.Status.COMPLETE).exists():
+        raise ImmutableReport(f"Report {instance.report_id} is complete: its files cannot be deleted")
 
 
 class ReminderLog(models.Model):
