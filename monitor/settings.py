@@ -240,7 +240,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "commitments.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "monitor.api_renderers.BrowsableAPIRenderer",
     ],
 }
 SPECTACULAR_SETTINGS = {
@@ -300,12 +300,18 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY el
 # No inline script or style anywhere (data for scripts travels in <script type="application/json">,
 # which is not executed). plotly sets style attributes through the DOM (CSSOM), which CSP allows;
 # the few pages that need more (the API docs, the browsable API) widen it for themselves only
-# (monitor/api_docs.py). Reports are downloaded files with their own policy (reporting/render/html.py).
+# (monitor/api_docs.py, monitor/api_renderers.py). Reports are downloaded files with their own policy (reporting/render/html.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        # plotly.js (the vendored 4.1.1) writes its rules into empty <style> elements through the
+        # CSSOM, and injects maplibre's fixed stylesheet at load: those two contents, by hash.
+        "style-src": [
+            SELF,
+            "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # an empty <style>
+            "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # plotly.min.js's maplibre CSS
+        ],
         "img-src": [SELF, "data:"],  # plotly draws heatmaps and the mode bar's icons as data: images
         "font-src": [SELF],
         "connect-src": [SELF],

@@ -96,3 +96,19 @@ def test_check_deploy_is_clean_with_the_production_example(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+# --- Content-Security-Policy on every response --------------------------------------------------------
+
+
+def test_every_kind_of_response_carries_the_content_security_policy(framework, client):
+    for path in ("/", "/evidence/", "/api/v1/objectives/", "/api/v1/schema/", "/api/v1/docs/", "/data/", "/nope/"):
+        policy = client.get(path).headers.get("Content-Security-Policy", "")
+        assert "default-src 'self'" in policy and "script-src 'self'" in policy, path
+        assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0], path
+    assert "frame-ancestors 'none'" in client.get("/").headers["Content-Security-Policy"]
+    # Swagger UI's start-up script is a file of its own, not inline.
+    swagger = client.get("/api/v1/docs/").content.decode()
+    assert "<script>" not in swagger and "?script=" in swagger
+    redoc = client.get("/api/v1/redoc/").content.decode()
+    assert "fonts.googleapis" not in redoc and "<script>" not in redoc
