@@ -4,7 +4,8 @@ Both UIs come from drf-spectacular-sidecar's static files. Swagger UI's start-up
 as a file of its own (drf-spectacular's split view), and both pages use the templates in
 monitor/templates/api_docs/, without inline script or style and without web fonts from outside
 (drf-spectacular's ReDoc page loads Google Fonts). ReDoc and the browsable API still write
-styles of their own at run time, so their pages alone allow inline styles (never scripts); the browsable API's renderer is in monitor/api_renderers.py.
+styles of their own at run time, so their pages alone allow inline styles (never scripts);
+the browsable API's renderer is in monitor/api_renderers.py.
 """
 
 from csp.constants import SELF, UNSAFE_INLINE

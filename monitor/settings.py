@@ -300,7 +300,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY el
 # No inline script or style anywhere (data for scripts travels in <script type="application/json">,
 # which is not executed). plotly sets style attributes through the DOM (CSSOM), which CSP allows;
 # the few pages that need more (the API docs, the browsable API) widen it for themselves only
-# (monitor/api_docs.py, monitor/api_renderers.py). Reports are downloaded files with their own policy (reporting/render/html.py).
+# (monitor/api_docs.py, monitor/api_renderers.py), the dashboards for plotly's style attributes.
+# Reports are downloaded files with their own policy (reporting/render/html.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

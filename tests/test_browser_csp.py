@@ -27,18 +27,16 @@ def page(live_server):
         page.on("requestfinished", lambda r: page.requests.append(r.url))
 
         def check_header(response):
-            if response.url.startswith(live_server.url) and "/static/" not in response.url:
-                if "content-security-policy" not in response.headers:
-                    page.unprotected.append(response.url)
+            ours = response.url.startswith(live_server.url) and "/static/" not in response.url
+            if ours and "content-security-policy" not in response.headers:
+                page.unprotected.append(response.url)
 
         page.on("response", check_header)
         yield page
 
 
 def charts_drawn(page, count):
-    page.wait_for_function(
-        "n => document.querySelectorAll('.main-svg').length >= n", arg=count, timeout=20000
-    )
+    page.wait_for_function("n => document.querySelectorAll('.main-svg').length >= n", arg=count, timeout=20000)
 
 
 def test_pages_work_under_the_content_security_policy(framework, live_server, page, settings, tmp_path):
