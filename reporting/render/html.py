@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from plotly.offline import get_plotlyjs
 
+from ..report_layout import preview_notes
 from . import charts
 
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
@@ -58,8 +59,6 @@ def content_security_policy(scripts):
 
 
 def document_context(report, content):
-    from ..reports import preview_notes
-
     return {
         "report": report,
         "content": content,
