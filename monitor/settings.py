@@ -134,6 +134,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "monitor.client_ip.client_ip"
+# No "AXES: BEGIN version ..." banner on every manage.py command and worker start.
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "commitments:workspace"
 LOGOUT_REDIRECT_URL = "commitments:home"

@@ -112,3 +112,23 @@ def test_every_kind_of_response_carries_the_content_security_policy(framework, c
     assert "<script>" not in swagger and "?script=" in swagger
     redoc = client.get("/api/v1/redoc/").content.decode()
     assert "fonts.googleapis" not in redoc and "<script>" not in redoc
+
+
+# --- What a new user meets on the command line --------------------------------------------------------
+
+
+def test_management_commands_print_no_axes_banner():
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+    # The development settings, as `make run` uses them (the test settings log warnings only).
+    env = {**keep, "ENV_FILE": "", "DJANGO_SETTINGS_MODULE": "monitor.settings", "DEBUG": "true"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "AXES" not in result.stdout + result.stderr
+
+
+def test_every_pinned_runtime_package_is_used():
+    """django-simple-history was pinned and never used; the evidence history is our own."""
+    pins = (ROOT / "requirements.txt").read_text()
+    assert "django-simple-history" not in pins
