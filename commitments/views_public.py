@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from . import exports, permissions
 from .filters import facet_counts, filter_evidence
 from .paginator import CountCachingPaginator
+from .readers import reader_page
 
 PAGE_SIZE = 25
 
@@ -22,6 +23,7 @@ def _query_without(request, *names):
     return params.urlencode()
 
 
+@reader_page
 def evidence_list(request):
     filterset, queryset = filter_evidence(request.GET, request.user)
     rows = queryset.select_related("member_state", "organisation", "primary_action")

@@ -12,6 +12,7 @@ from django.templatetags.static import static
 
 from commitments.filters import action_slug, filter_evidence
 from commitments.models import Action, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
+from commitments.readers import reader_page
 
 from . import aggregates, dashboards
 
@@ -99,6 +100,7 @@ def _render(request, template, filterset, charts, totals, extra=None, scope=()):
     return render(request, template, context)
 
 
+@reader_page
 def global_dashboard(request):
     filterset, ref, data = global_data(request.GET, request.user)
     charts = [
@@ -112,6 +114,7 @@ def global_dashboard(request):
     return _render(request, "reporting/dashboard.html", filterset, charts, data["totals"])
 
 
+@reader_page
 def state_profile(request, iso3):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
     ref = Reference()
@@ -127,6 +130,7 @@ def state_profile(request, iso3):
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, scope)
 
 
+@reader_page
 def objective_profile(request, number):
     objective = get_object_or_404(Objective, number=number)
     ref = Reference()
@@ -144,6 +148,7 @@ def objective_profile(request, number):
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, ["objective"])
 
 
+@reader_page
 def action_profile(request, slug):
     action = get_object_or_404(Action.objects.select_related("objective"), code=_code(slug))
     ref = Reference()
@@ -161,6 +166,7 @@ def action_profile(request, slug):
     )
 
 
+@reader_page
 def organisation_profile(request, pk):
     organisation = get_object_or_404(Organisation.objects.select_related("stakeholder_type", "country"), pk=pk)
     ref = Reference()
