@@ -61,8 +61,10 @@ def _anonymous_reader(request):
     return request.method in ("GET", "HEAD") and request.user.is_anonymous and "messages" not in request.COOKIES
 
 
-def _not_modified(request, etag, version):
-    return get_conditional_response(request, etag=etag, last_modified=int(version.changed_at.timestamp()))
+def _not_modified(request, etag, version, private=False):
+    """A 304 (with the validators, as HTTP asks) when the reader's copy is current, else None."""
+    response = get_conditional_response(request, etag=etag, last_modified=int(version.changed_at.timestamp()))
+    return None if response is None else _mark(response, etag, version, private)
 
 
 def _mark(response, etag, version, private):
@@ -138,7 +140,7 @@ class DataVersionETagMiddleware:
         private = _signed_in(request)
         number = f"s{version.private}" if private else f"p{version.public}"
         etag = f'"{number}-{release()}-{_identity(request)}"'
-        not_modified = _not_modified(request, etag, version)
+        not_modified = _not_modified(request, etag, version, private)
         if not_modified is not None:
             return not_modified
         response = self.get_response(request)
