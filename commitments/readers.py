@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
@@ -147,3 +148,23 @@ class DataVersionETagMiddleware:
         if response.status_code == 200:
             _mark(response, etag, version, private)
         return response
+
+
+def remember(version, name, queryset, compute, *, public=True):
+    """`compute()`, cached under the data version and the SQL of `queryset` (what it reads).
+
+    For figures derived from one queryset: facet counts, dashboard aggregates. Another filter is
+    another SQL text, another write another version, so the answer is never stale.
+    """
+    from django.core.cache import cache
+
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except (EmptyResultSet, FullResultSet):
+        return compute()
+    key = version.key(name, hashlib.sha256(repr((sql, params)).encode()).hexdigest(), public=public)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, PAGE_SECONDS)
+    return value

@@ -8,10 +8,10 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from . import exports, permissions
+from . import dataversion, exports, permissions
 from .filters import facet_counts, filter_evidence
 from .paginator import CountCachingPaginator
-from .readers import reader_page
+from .readers import reader_page, remember
 
 PAGE_SIZE = 25
 
@@ -27,7 +27,8 @@ def _query_without(request, *names):
 def evidence_list(request):
     filterset, queryset = filter_evidence(request.GET, request.user)
     rows = queryset.select_related("member_state", "organisation", "primary_action")
-    page = CountCachingPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    version = dataversion.for_request(request)
+    page = CountCachingPaginator(rows, PAGE_SIZE, version=version).get_page(request.GET.get("page"))
     profile = permissions.profile_of(request.user)
     return render(
         request,
@@ -37,11 +38,19 @@ def evidence_list(request):
             "form": filterset.form,
             "page": page,
             "records": page.object_list,
-            "facets": facet_counts(queryset) if filterset.is_valid() else {},
+            "facets": _facets(filterset, queryset, version),
             "query": _query_without(request, "page"),
             "can_see_own": permissions.is_secretariat(request.user) or bool(profile and profile.entity),
         },
     )
+
+
+def _facets(filterset, queryset, version):
+    """The facet counts, cached under the data version (drafts in `mine` use its private counter)."""
+    if not filterset.is_valid():
+        return {}
+    public = not filterset.form.cleaned_data.get("mine")
+    return remember(version, "facets", queryset, lambda: facet_counts(queryset), public=public)
 
 
 def evidence_export(request, fmt):

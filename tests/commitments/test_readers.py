@@ -301,3 +301,17 @@ def test_no_cached_state_leaks_between_tests_part_1(world):
 
 def test_no_cached_state_leaks_between_tests_part_2(world):
     assert cache.get("leak-probe") is None
+
+
+@pytest.mark.parametrize("page", ["evidence list filtered", "global dashboard", "objective dashboard", "API list"])
+def test_signed_in_readers_see_a_validation_at_once(world, page):
+    """Their pages are rendered afresh, but figures and counts come from the versioned cache."""
+    url = PAGES[page](world)
+    reader = Client()
+    reader.force_login(make_user(Role.ANALYST, username="analyst"))
+    before = body(reader.get(url))
+    assert body(reader.get(url)) == before
+    validate_both(world)
+    after = body(reader.get(url))
+    cache.clear()
+    assert after == body(reader.get(url)) and after != before
