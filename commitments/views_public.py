@@ -4,12 +4,12 @@ The list and the exports read the same query string through `filters.filter_evid
 export holds exactly the records the list shows, in the same order.
 """
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from . import dataversion, exports, permissions
-from .filters import facet_counts, filter_evidence
+from .filters import facet_counts, filter_evidence, organisations_for, search_organisations
 from .paginator import CountCachingPaginator
 from .readers import reader_page, remember
 
@@ -51,6 +51,13 @@ def _facets(filterset, queryset, version):
         return {}
     public = not filterset.form.cleaned_data.get("mine")
     return remember(version, "facets", queryset, lambda: facet_counts(queryset), public=public)
+
+
+def organisation_search(request):
+    """Up to 20 organisations the user may filter by, matching `q`: the filter's suggestions."""
+    queryset = organisations_for(request)
+    rows = search_organisations(queryset, request.GET.get("q", "").replace("\x00", ""))
+    return JsonResponse({"results": rows})
 
 
 def evidence_export(request, fmt):
