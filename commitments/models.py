@@ -479,3 +479,24 @@ class EvidenceEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DataVersion(models.Model):
+    """One row: counters bumped in the same transaction as every write readers could see.
+
+    `public` moves when what anyone may read changes (a validation, a withdrawal, the framework,
+    an organisation or a State); `private` moves on every write, drafts included. Caches of
+    pages, figures and counts are keyed by these numbers and ETags are made from them, so a
+    change is visible on the very next request and nothing cached is ever stale.
+    See `commitments.dataversion`.
+    """
+
+    public = models.PositiveBigIntegerField(default=1)
+    private = models.PositiveBigIntegerField(default=1)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("data version")
+
+    def __str__(self):
+        return f"{self.public}/{self.private}"

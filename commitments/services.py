@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import cycles, permissions
+from . import cycles, dataversion, permissions
 from .models import Attachment, Evidence, EvidenceEvent, EvidenceLink, EvidenceResult, Profile, Role
 
 S = Evidence.ReviewState
@@ -94,8 +94,14 @@ def _diff(before, after):
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+# Transitions that change what the public sees (the published revision comes or goes).
+PUBLIC_KINDS = (EvidenceEvent.Kind.VALIDATED, EvidenceEvent.Kind.WITHDRAWN)
+
+
 def _record(evidence, kind, actor, *, before=None, reason="", from_state="", **extra):
+    """The history entry of a write, and the data version's bump, in the write's transaction."""
     after = snapshot(evidence)
+    dataversion.bump(public=kind in PUBLIC_KINDS or evidence.is_published)
     EvidenceEvent.objects.create(
         record=evidence.record,
         evidence=evidence,

@@ -42,6 +42,7 @@ from .models import (
     Profile,
     Role,
 )
+from .readers import reader_page
 
 S = Evidence.ReviewState
 REVIEW_STATES = [S.DRAFT, S.SUBMITTED, S.RETURNED, S.VALIDATED]
@@ -339,6 +340,7 @@ def _allowed(user, evidence, latest):
     }
 
 
+@reader_page
 def evidence_detail(request, record):
     revision = request.GET.get("revision")
     if revision is not None and not revision.isdigit():
@@ -574,11 +576,13 @@ def _entity_page(request, entity, evidence):
     return render(request, "commitments/entity.html", context)
 
 
+@reader_page
 def organisation_detail(request, pk):
     organisation = get_object_or_404(Organisation.objects.select_related("stakeholder_type", "country"), pk=pk)
     return _entity_page(request, organisation, Evidence.objects.filter(organisation=organisation))
 
 
+@reader_page
 def state_detail(request, iso3):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
     return _entity_page(request, state, Evidence.objects.filter(member_state=state))

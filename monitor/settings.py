@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 304s for the API and the exports from the data version, before any session or user lookup.
+    "commitments.readers.DataVersionETagMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -217,6 +219,31 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# The shared cache (API throttle, list counts, pages and figures keyed by the data version):
+# the same redis server as celery, its own database number (CACHE_URL, default: REDIS_URL's
+# server with database 1) and a key prefix. Short timeouts, and monitor.cache turns failures
+# into misses: a site whose redis is down is slower, never broken.
+CACHE_URL = env.str("CACHE_URL", default="")
+
+
+def _cache_url(redis_url):
+    """REDIS_URL with database 1 instead of its own (celery keeps database 0)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(redis_url)
+    return urlunsplit(parts._replace(path="/1"))
+
+
+CACHES = {
+    "default": {
+        "BACKEND": "monitor.cache.ResilientRedisCache",
+        "LOCATION": CACHE_URL or _cache_url(REDIS_URL),
+        "KEY_PREFIX": "gcm",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+    }
+}
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT")
 
