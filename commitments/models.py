@@ -6,6 +6,7 @@ keys (objective number, action code, ISO3), so evidence keeps pointing at the sa
 a corrected text is reloaded.
 """
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -226,6 +227,8 @@ class Profile(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     member_state = models.ForeignKey(MemberState, null=True, blank=True, on_delete=models.PROTECT)
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT)
+    # The language chosen on the switcher: pages after log-in, e-mails and reminders. Empty: never chosen.
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
 
     class Meta:
         verbose_name = _("profile")

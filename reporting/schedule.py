@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from commitments.models import Evidence, MemberState, Profile, Role
+from monitor.languages import in_language_of
 
 from . import cycle, reports
 from .models import Milestone, ReminderLog, Report, ReportKind
@@ -121,6 +122,7 @@ def send_reminders(today=None):
 
 def _mail(profile, summary):
     context = {"profile": profile, "summary": summary, "site_url": settings.SITE_URL}
-    subject = render_to_string("reporting/email/reminder_subject.txt", context).strip()
-    body = render_to_string("reporting/email/reminder.txt", context)
+    with in_language_of(profile.user):
+        subject = render_to_string("reporting/email/reminder_subject.txt", context).strip()
+        body = render_to_string("reporting/email/reminder.txt", context)
     send_mail(subject, body, None, [profile.user.email])
