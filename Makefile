@@ -40,7 +40,11 @@ test: install
 	scripts/ensure-system.sh redis test gettext
 	$(MAKE) test-suite
 
-test-suite: messages
+# axe-core for the browser accessibility test, pinned by package-lock.json; installed, never fetched at test time.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+test-suite: messages node_modules/.package-lock.json
 	DJANGO_SETTINGS_MODULE=monitor.settings_test $(PY) manage.py makemigrations --check --dry-run >/dev/null
 	DJANGO_SETTINGS_MODULE=monitor.settings_test $(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -9,7 +9,10 @@ a corrected text is reloaded.
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .names import area_name, state_name
 
 
 class Instrument(models.Model):
@@ -139,7 +142,15 @@ class MemberState(models.Model):
         verbose_name = _("Member State")
 
     def __str__(self):
-        return self.name
+        return state_name(self)
+
+    @property
+    def local_region(self):
+        return area_name(self.region)
+
+    @property
+    def local_subregion(self):
+        return area_name(self.subregion)
 
     def natural_key(self):
         return (self.iso3,)
@@ -160,7 +171,7 @@ class StakeholderType(models.Model):
         verbose_name = _("stakeholder type")
 
     def __str__(self):
-        return self.name
+        return gettext(self.name)  # marked in framework.STAKEHOLDER_TYPES
 
     def natural_key(self):
         return (self.slug,)
@@ -178,7 +189,7 @@ class TargetGroup(models.Model):
         verbose_name = _("group reached")
 
     def __str__(self):
-        return self.name
+        return gettext(self.name)  # marked in framework.TARGET_GROUPS
 
     def natural_key(self):
         return (self.slug,)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs, only when they are missing.
 #   redis     redis-server (celery broker, result backend)
-#   test      Chromium for browser tests, poppler-utils (pdftoppm), WeasyPrint's Pango, Noto fonts
+#   test      Chromium for browser tests, poppler-utils (pdftoppm), WeasyPrint's Pango, Noto fonts, npm (axe-core)
 #   gettext   GNU gettext (makemessages, compilemessages, the translation gate)
 #   fonts     Noto fonts, so PDF reports shape Arabic and show Chinese (WeasyPrint embeds them)
 #   postgres  a PostgreSQL server
@@ -16,6 +16,7 @@ for what in "$@"; do
       command -v pdftoppm >/dev/null || need+=(poppler-utils)
       ldconfig -p | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
       fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+      command -v npm >/dev/null || need+=(npm)
       ;&
     fonts)
       fc-list 2>/dev/null | grep -qi "Noto Sans Arabic" || need+=(fonts-noto-core)

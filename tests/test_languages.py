@@ -112,3 +112,8 @@ def test_reminders_go_out_in_the_focal_points_language(framework):
     with time_machine.travel("2025-03-03 06:00Z", tick=False):
         assert send_reminders() == 1
     assert "/ar/workspace/" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("url", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_api_docs_say_their_language(client, url):
+    assert '<html lang="en">' in client.get(url).content.decode()

@@ -150,3 +150,11 @@ def test_todays_catalogues_pass(capsys):
     """make lint's own run: the project's five catalogues against the code."""
     call_command("check_translations")
     assert "translated in every catalogue" in capsys.readouterr().out
+
+
+def test_reference_names_stored_in_english_are_marked(template):
+    """Stakeholder types and groups reached are shown through gettext: each name must be a msgid."""
+    from commitments.framework import STAKEHOLDER_TYPES, TARGET_GROUPS
+
+    msgids = {e.msgid for e in template}
+    assert {name for _slug, name in STAKEHOLDER_TYPES + TARGET_GROUPS} <= msgids
