@@ -16,10 +16,12 @@ from django import forms
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import fulltext, permissions
 from .models import Action, Evidence, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
+from .names import area_name
 
 ACTION_CODE = re.compile(r"^\s*(\d{1,2})\s*\(?\s*([a-z]{1,2})\s*\)?\s*$", re.IGNORECASE)
 
@@ -71,17 +73,18 @@ def principle_choices():
 
 
 def entity_kind_choices():
-    return [("state", _("Member State"))] + list(StakeholderType.objects.values_list("slug", "name"))
+    kinds = StakeholderType.objects.values_list("slug", "name")
+    return [("state", _("Member State"))] + [(slug, gettext(name)) for slug, name in kinds]
 
 
 def region_choices():
     regions = MemberState.objects.order_by("region").values_list("region", flat=True).distinct()
-    return [(r, r) for r in regions if r]
+    return [(r, area_name(r)) for r in regions if r]
 
 
 def subregion_choices():
     subregions = MemberState.objects.order_by("subregion").values_list("subregion", flat=True).distinct()
-    return [(r, r) for r in subregions if r]
+    return [(r, area_name(r)) for r in subregions if r]
 
 
 def organisations_for(request):
@@ -394,6 +397,6 @@ def facet_counts(queryset):
     return {
         "status": [(key, status_labels.get(key, key), n) for key, n in grouped(F("status"))],
         "level": [(key, level_labels.get(key, key), n) for key, n in grouped(F("level"))],
-        "region": [(key, key, n) for key, n in grouped(region_of_entity())],
+        "region": [(key, area_name(key), n) for key, n in grouped(region_of_entity())],
         "objective": [(key, key, n) for key, n in grouped(F("primary_action__objective__number"))],
     }

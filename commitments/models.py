@@ -6,9 +6,13 @@ keys (objective number, action code, ISO3), so evidence keeps pointing at the sa
 a corrected text is reloaded.
 """
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .names import area_name, state_name
 
 
 class Instrument(models.Model):
@@ -138,7 +142,15 @@ class MemberState(models.Model):
         verbose_name = _("Member State")
 
     def __str__(self):
-        return self.name
+        return state_name(self)
+
+    @property
+    def local_region(self):
+        return area_name(self.region)
+
+    @property
+    def local_subregion(self):
+        return area_name(self.subregion)
 
     def natural_key(self):
         return (self.iso3,)
@@ -159,7 +171,7 @@ class StakeholderType(models.Model):
         verbose_name = _("stakeholder type")
 
     def __str__(self):
-        return self.name
+        return gettext(self.name)  # marked in framework.STAKEHOLDER_TYPES
 
     def natural_key(self):
         return (self.slug,)
@@ -177,7 +189,7 @@ class TargetGroup(models.Model):
         verbose_name = _("group reached")
 
     def __str__(self):
-        return self.name
+        return gettext(self.name)  # marked in framework.TARGET_GROUPS
 
     def natural_key(self):
         return (self.slug,)
@@ -226,6 +238,8 @@ class Profile(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     member_state = models.ForeignKey(MemberState, null=True, blank=True, on_delete=models.PROTECT)
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT)
+    # The language chosen on the switcher: pages after log-in, e-mails and reminders. Empty: never chosen.
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
 
     class Meta:
         verbose_name = _("profile")

@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "monitor.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     # 304s for the API and the exports from the data version, before any session or user lookup.
     "commitments.readers.DataVersionETagMiddleware",

@@ -75,7 +75,26 @@ class Milestone(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "year"], name="milestone_unique_kind_year")]
 
     def __str__(self):
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self):
+        """The title in the reader's language ("Rapport du Secrétaire général 2024"), not the stored one."""
+        return self.title_for(self.kind, self.year) or self.title
+
+    @staticmethod
+    def title_for(kind, year):
+        template = MILESTONE_TITLES.get(kind)
+        return template % year if template else ""
+
+
+# A milestone's title, rendered at display time (Milestone.title keeps the English one for the admin).
+MILESTONE_TITLES = {
+    Milestone.Kind.IMRF: _("International Migration Review Forum %s"),
+    Milestone.Kind.REGIONAL_REVIEW: _("Regional reviews %s"),
+    Milestone.Kind.SG_REPORT: _("Report of the Secretary-General %s"),
+    Milestone.Kind.GFMD: _("Global Forum on Migration and Development %s"),
+}
 
 
 class ReportKind(models.TextChoices):

@@ -14,6 +14,16 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in English: a request to /fr/... activates French for the rest of the thread."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def framework(db):
     """The compact's framework and the Member States, loaded as `make run` loads them."""

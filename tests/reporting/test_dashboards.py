@@ -47,7 +47,8 @@ def test_global_dashboard_draws_every_chart_with_table_and_summary(records, clie
         assert f'data-figure="figure-{chart_id}"' in html
         assert f'aria-describedby="summary-{chart_id}"' in html
         assert f'id="summary-{chart_id}"' in html
-    assert html.count('role="img"') == 6
+    # A figure, not an image: plotly fills the container with focusable buttons (axe nested-interactive).
+    assert html.count('role="figure"') == 6 and 'role="img"' not in html
     assert html.count("<caption>") == 6
     assert "3 published records, from 2 Member States, on 2 of 23 objectives." in html
     summary = chart(response, "status-objective").summary
