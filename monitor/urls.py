@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("monitor.urls_accounts")),
     path("dashboards/", include("reporting.dashboard_urls")),
     path("", include("reporting.urls")),
+    path("", include("commitments.pledges.urls")),
     path("", include("commitments.urls")),
 ]
 
