@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commitments import extensions
@@ -164,7 +165,10 @@ def _delivery(evidence, target):
     return Delivery(evidence=evidence, pledge=target)
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class DeliversOnReadField(serializers.Field):
+    """Pledge identifiers and plan-item:<key> tokens, as the write field takes them."""
+
     def to_representation(self, evidence):
         return [token(d.target) for d in evidence.deliveries.all()]
 

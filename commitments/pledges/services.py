@@ -44,9 +44,15 @@ PLEDGE_FIELDS = ["title", "description", "kind", *TARGET_FIELDS, "occasion", "ma
 class StaleEdit(WorkflowError):
     """The plan or pledge changed since the editor loaded it; nothing was written."""
 
+    stale = True  # the API answers 409 stale_edit, as for evidence
+
     def __init__(self, obj, submitted_version):
         self.obj = obj
         self.submitted_version = submitted_version
+        subject = {"plan": obj} if isinstance(obj, NationalPlan) else {"pledge": obj}
+        seen = Event.objects.filter(**subject, version__lte=submitted_version).order_by("-version", "-id").first()
+        # What changed between the version the editor loaded and the one now saved.
+        self.changes = _diff(seen.snapshot if seen else {}, snapshot(obj))
         super().__init__(
             _(
                 "Someone else saved this (version %(current)s) after you opened it (version %(yours)s). "
