@@ -8,14 +8,14 @@ goes through the shared `PledgeFilterSet`, writes call the services, whose excep
 import uuid
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from commitments.api.views import StrictFilterBackend
+from commitments.api.views import READ_LIST, READ_ONE, WRITE_ERRORS, StrictFilterBackend, errors
 
 from .. import permissions, services
 from ..filters import PledgeFilterSet
@@ -35,24 +35,24 @@ class _Workflow:
         payload.is_valid(raise_exception=True)
         return payload.validated_data["comment"]
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=WRITE_ERRORS)
     @action(detail=True, methods=["post"])
     def submit(self, request, **kwargs):
         return self._respond(services.submit(user=request.user, obj=self.get_object()))
 
-    @extend_schema(request=s.PledgeCommentSerializer)
+    @extend_schema(request=s.PledgeCommentSerializer, responses=WRITE_ERRORS)
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, **kwargs):
         obj = self.get_object()
         return self._respond(services.return_(user=request.user, obj=obj, comment=self._comment(request)))
 
-    @extend_schema(request=s.PledgeCommentSerializer)
+    @extend_schema(request=s.PledgeCommentSerializer, responses=WRITE_ERRORS)
     @action(detail=True, methods=["post"])
     def validate(self, request, **kwargs):
         obj = self.get_object()
         return self._respond(services.validate(user=request.user, obj=obj, comment=self._comment(request)))
 
-    @extend_schema(request=s.PledgeCommentSerializer)
+    @extend_schema(request=s.PledgeCommentSerializer, responses=WRITE_ERRORS)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, **kwargs):
         obj = self.get_object()
@@ -65,6 +65,19 @@ def _version(payload):
     return payload.validated_data["version"]
 
 
+def _read_schema(serializer):
+    step = extend_schema(responses={200: serializer, **WRITE_ERRORS})
+    return extend_schema_view(
+        list=extend_schema(responses={**READ_LIST, 200: serializer(many=True)}),
+        retrieve=extend_schema(responses={**READ_ONE, 200: serializer}),
+        submit=step,
+        return_=step,
+        validate=step,
+        withdraw=step,
+    )
+
+
+@_read_schema(s.PledgeSerializer)
 class PledgeViewSet(_Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Pledges by identifier (GCM-P-2026-000123)."""
 
@@ -92,13 +105,13 @@ class PledgeViewSet(_Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             raise Http404
         return pledge
 
-    @extend_schema(request=s.PledgeWriteSerializer, responses={201: s.PledgeSerializer})
+    @extend_schema(request=s.PledgeWriteSerializer, responses={201: s.PledgeSerializer, **errors(400, 401, 403)})
     def create(self, request):
         payload = s.PledgeWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return self._respond(services.pledge_create(user=request.user, data=payload.service_data()), 201)
 
-    @extend_schema(request=s.PledgeWriteSerializer)
+    @extend_schema(request=s.PledgeWriteSerializer, responses={200: s.PledgeSerializer, **WRITE_ERRORS})
     def partial_update(self, request, identifier=None):
         pledge = self.get_object()
         payload = s.PledgeWriteSerializer(data=request.data, partial=True)
@@ -108,7 +121,7 @@ class PledgeViewSet(_Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         )
         return self._respond(pledge)
 
-    @extend_schema(request=s.StatusSerializer)
+    @extend_schema(request=s.StatusSerializer, responses={200: s.PledgeSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request, identifier=None):
         payload = s.StatusSerializer(data=request.data)
@@ -117,6 +130,7 @@ class PledgeViewSet(_Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self._respond(pledge)
 
 
+@_read_schema(s.PlanSerializer)
 class PlanViewSet(_Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """National implementation plans by record; the latest version you may see (?revision=N for another)."""
 
@@ -149,14 +163,14 @@ class PlanViewSet(_Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
             raise Http404
         return plan
 
-    @extend_schema(request=s.PlanWriteSerializer, responses={201: s.PlanSerializer})
+    @extend_schema(request=s.PlanWriteSerializer, responses={201: s.PlanSerializer, **errors(400, 401, 403)})
     def create(self, request):
         payload = s.PlanWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data, items = payload.service_data()
         return self._respond(services.plan_create(user=request.user, data=data, items=items or []), 201)
 
-    @extend_schema(request=s.PlanWriteSerializer)
+    @extend_schema(request=s.PlanWriteSerializer, responses={200: s.PlanSerializer, **WRITE_ERRORS})
     def partial_update(self, request, record=None):
         plan = self.get_object()
         payload = s.PlanWriteSerializer(data=request.data, partial=True)
@@ -167,7 +181,7 @@ class PlanViewSet(_Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         )
         return self._respond(plan)
 
-    @extend_schema(request=s.PledgeCommentSerializer, responses={201: s.PlanSerializer})
+    @extend_schema(request=s.PledgeCommentSerializer, responses={201: s.PlanSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def reopen(self, request, record=None):
         plan = self.get_object()
