@@ -74,3 +74,8 @@ def clean_parts(user, entity, data):
 def sections(registry, request, entity):
     """Each registered section's HTML (render_to_string output, already marked safe by Django)."""
     return [render(request, entity) for render in registry]
+
+
+# Demo data of other apps: objects with `seed(seed) -> str` (a summary line) and `delete()`,
+# called by `manage.py seed_demo` after the evidence is generated and before it is deleted.
+DEMO_SEEDERS = []

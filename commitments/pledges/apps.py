@@ -12,9 +12,11 @@ class PledgesConfig(AppConfig):
     def ready(self):
         from commitments import extensions
 
-        from . import delivers
+        from . import delivers, demo
 
         extensions.register_part(delivers.DeliversOn())
+        if not any(isinstance(s, demo.Seeder) for s in extensions.DEMO_SEEDERS):
+            extensions.DEMO_SEEDERS.append(demo.Seeder())
         if delivers.state_plan_section not in extensions.ENTITY_SECTIONS:
             extensions.ENTITY_SECTIONS.append(delivers.state_plan_section)
             extensions.WORKSPACE_SECTIONS.append(delivers.workspace_due_section)
