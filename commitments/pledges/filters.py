@@ -29,11 +29,6 @@ from . import permissions
 from .models import OwnerStatus, Pledge, PledgePartner
 
 
-def occasion_choices():
-    occasions = Pledge.objects.exclude(occasion="").order_by("occasion").values_list("occasion", flat=True).distinct()
-    return [(o, o) for o in occasions]
-
-
 class PledgeFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Words in title or description"), method="filter_text")
     state = StatesFilter(
@@ -53,7 +48,8 @@ class PledgeFilterSet(django_filters.FilterSet):
         label=_("Objective"), choices=objective_choices, method="filter_objective"
     )
     action = ActionsFilter(label=_("Action"), choices=action_choices, method="filter_action")
-    occasion = django_filters.ChoiceFilter(label=_("Occasion"), choices=occasion_choices, empty_label=_("Any"))
+    # Free text matched exactly (e.g. "IMRF 2026"): occasions are whatever owners name.
+    occasion = django_filters.CharFilter(label=_("Occasion"), field_name="occasion")
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"), choices=OwnerStatus.choices, widget=forms.CheckboxSelectMultiple
     )
