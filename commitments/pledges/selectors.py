@@ -238,24 +238,18 @@ def plan_coverage(state):
     }
 
 
-def due_for_reminders(today, horizon_days=90):
-    """Open plan items and pledges whose target date is past or within `horizon_days`, per owner:
-    {("state", id) or ("organisation", id): [(label, date, overdue)]}."""
-    horizon = today + datetime.timedelta(days=horizon_days)
-    result = {}
-    items = PlanItem.objects.filter(plan__is_published=True, status__in=OPEN, target_date__lte=horizon).select_related(
-        "plan"
+def targets_for_reminder(state, today, days=30):
+    """A State's open, published plan items and pledges whose target date is within `days` either
+    side of today (near, or recently past: an old overdue target does not e-mail every day)."""
+    window = (today - datetime.timedelta(days=days), today + datetime.timedelta(days=days))
+    items = PlanItem.objects.filter(
+        plan__member_state=state, plan__is_published=True, status__in=OPEN, target_date__range=window
     )
-    for item in items:
-        result.setdefault(("state", item.plan.member_state_id), []).append(
-            (item.priority, item.target_date, item.target_date < today)
-        )
-    pledges = Pledge.objects.filter(is_published=True, status__in=OPEN, target_date__lte=horizon)
-    for pledge in pledges:
-        owner = (
-            ("state", pledge.member_state_id) if pledge.member_state_id else ("organisation", pledge.organisation_id)
-        )
-        result.setdefault(owner, []).append(
-            (f"{pledge.identifier} {pledge.title}", pledge.target_date, pledge.target_date < today)
-        )
-    return result
+    pledges = Pledge.objects.filter(member_state=state, is_published=True, status__in=OPEN, target_date__range=window)
+    rows = [(i.priority, i.target_date) for i in items] + [
+        (f"{p.identifier} {p.title}", p.target_date) for p in pledges
+    ]
+    return [
+        {"title": title, "target_date": day.isoformat(), "overdue": day < today}
+        for title, day in sorted(rows, key=lambda row: row[1])
+    ]

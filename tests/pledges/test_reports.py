@@ -86,3 +86,26 @@ def test_global_report_counts_pledges_and_plan_adoption_by_region(people):
     assert section["by_objective"] == [{"objective": 6, "pledges": 1}]
     africa = next(r for r in section["plans_by_region"] if r["region"] == "Africa")
     assert africa["with_plan"] == 1 and africa["states"] > 50
+
+
+def test_cycle_reminders_include_plan_items_and_pledges_near_or_past(people, mailoutbox):
+    import datetime
+
+    from reporting import schedule
+
+    from .conftest import item
+
+    today = datetime.date(2027, 6, 1)
+    published_plan(
+        people,
+        items=[
+            item("Due soon", target_date=today + datetime.timedelta(days=10)),
+            item("Just missed", "1(a)", target_date=today - datetime.timedelta(days=5)),
+            item("Far away", "2(a)", target_date=today + datetime.timedelta(days=400)),
+        ],
+    )
+    published_pledge(people, title="Inspectors pledge", target_date=today + datetime.timedelta(days=20))
+    assert schedule.send_reminders(today) >= 1
+    body = next(m.body for m in mailoutbox if m.to == ["youssef@example.org"])
+    assert "Due soon: 2027-06-11" in body and "Just missed: 2027-05-27 (overdue)" in body
+    assert "Inspectors pledge" in body and "Far away" not in body
