@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import cycles, dataversion, permissions
+from . import cycles, dataversion, extensions, permissions
 from .models import Attachment, Evidence, EvidenceEvent, EvidenceLink, EvidenceResult, Profile, Role
 
 S = Evidence.ReviewState
@@ -87,6 +87,8 @@ def snapshot(evidence):
         for r in evidence.results.all()
     ]
     data["attachments"] = [f"{a.original_name} ({a.sha256[:12]})" for a in evidence.attachments.all()]
+    for part in extensions.EVIDENCE_PARTS:
+        data[part.name] = part.snapshot(evidence)
     return data
 
 
@@ -153,6 +155,9 @@ def _apply(evidence, data):
     if "results" in data:
         evidence.results.all().delete()
         EvidenceResult.objects.bulk_create(EvidenceResult(evidence=evidence, **r) for r in data["results"])
+    for part in extensions.EVIDENCE_PARTS:
+        if part.name in data:
+            part.apply(evidence, data[part.name])
 
 
 def evidence_create(*, user, data, kind=EvidenceEvent.Kind.CREATED):
@@ -161,6 +166,7 @@ def evidence_create(*, user, data, kind=EvidenceEvent.Kind.CREATED):
     if entity is None:
         raise PermissionDenied(_("Only people reporting for a Member State or an organisation can record evidence."))
     validate_content(data)
+    extensions.clean_parts(user, entity, data)
     with transaction.atomic():
         evidence = Evidence(record=uuid.uuid4(), created_by=user)
         if permissions.profile_of(user).member_state_id:
@@ -190,6 +196,7 @@ def evidence_update(*, user, evidence, data, expected_version, reason="", kind=E
             )
         if current.version != expected_version:
             raise StaleEdit(current, expected_version)
+        extensions.clean_parts(user, current.entity, data)
         before = snapshot(current)
         current.version += 1
         _apply(current, data)
@@ -382,6 +389,8 @@ def evidence_reopen(*, user, evidence, reason=""):
             )
             for a in current.attachments.all()
         )
+        for part in extensions.EVIDENCE_PARTS:
+            part.copy(current, revision)
         _record(revision, EvidenceEvent.Kind.REOPENED, user, before=snapshot(current), reason=reason)
     return revision
 

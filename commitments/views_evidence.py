@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import cycles, permissions, services
+from . import cycles, extensions, permissions, services
 from .forms import (
     EvidenceForm,
     InvitationForm,
@@ -94,6 +94,7 @@ def workspace(request):
         covered=sum(row["actions"] for row in per_objective.values()),
         can_review=permissions.managed_state(request.user) is not None,
         can_manage_people=permissions.managed_state(request.user) is not None,
+        sections=extensions.sections(extensions.WORKSPACE_SECTIONS, request, entity),
     )
     return render(request, "commitments/workspace.html", context)
 
@@ -132,7 +133,7 @@ def _action_from_slug(slug):
 def _forms(request, *, instance=None, initial=None, links=None, results=None):
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
-    form = EvidenceForm(data, files, instance=instance, initial=initial)
+    form = EvidenceForm(data, files, instance=instance, initial=initial, user=request.user)
     link_set = LinkFormSet(data, prefix="links", initial=links)
     result_set = ResultFormSet(data, prefix="results", initial=results)
     return form, link_set, result_set
@@ -252,7 +253,7 @@ def evidence_edit(request, record):
             # sending again (after reading what changed) is a deliberate choice.
             data = request.POST.copy()
             data["version"] = exc.evidence.version
-            form = EvidenceForm(data, instance=exc.evidence)
+            form = EvidenceForm(data, instance=exc.evidence, user=request.user)
             return _render_form(request, form, link_set, result_set, evidence=exc.evidence, stale=exc, status=409)
         except services.WorkflowError as exc:
             messages.error(request, str(exc))
@@ -288,6 +289,11 @@ FIELD_LABELS = {
 CHOICE_LABELS = {"status": dict(Evidence.Status.choices), "level": dict(Evidence.Level.choices)}
 
 
+def _label(field):
+    parts = {part.name: part.label for part in extensions.EVIDENCE_PARTS}
+    return FIELD_LABELS.get(field) or parts.get(field, field)
+
+
 def _readable(field, value):
     """A history value as plain text for people (escaped by the template, never marked safe)."""
     if value in (None, "", []):
@@ -308,7 +314,7 @@ def _readable(field, value):
 def _readable_changes(changes):
     return [
         {
-            "field": FIELD_LABELS.get(field, field),
+            "field": _label(field),
             "before": _readable(field, pair[0]),
             "after": _readable(field, pair[1]),
         }
@@ -371,6 +377,7 @@ def evidence_detail(request, record):
         "results": evidence.results.all(),
         "attachments": evidence.attachments.all(),
         "events": _history(request.user, evidence),
+        "parts": [part.detail_html(request, evidence) for part in extensions.EVIDENCE_PARTS],
     }
     return render(request, "commitments/evidence_detail.html", context)
 
@@ -572,6 +579,7 @@ def _entity_page(request, entity, evidence):
         "published_count": published.count(),
         "recent": published.select_related(*LIST_RELATED).order_by("-validated_at", "-id")[:RECENT],
         "today": datetime.date.today(),
+        "sections": extensions.sections(extensions.ENTITY_SECTIONS, request, entity),
     }
     return render(request, "commitments/entity.html", context)
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "monitor",
     "commitments",
+    "commitments.pledges",
     "reporting",
     "rest_framework",
     "rest_framework.authtoken",
@@ -287,6 +288,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "commitments.api.schema.evidence_filter_enums",
+        "commitments.pledges.api.schema.pledge_filter_enums",
     ],
 }
 

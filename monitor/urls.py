@@ -34,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("monitor.urls_accounts")),
     path("dashboards/", include("reporting.dashboard_urls")),
     path("", include("reporting.urls")),
+    path("", include("commitments.pledges.urls")),
     path("", include("commitments.urls")),
     prefix_default_language=False,
 )

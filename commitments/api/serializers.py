@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from commitments import extensions
 from commitments.filters import action_code
 from commitments.models import (
     Action,
@@ -207,6 +208,13 @@ class EvidenceSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_fields(self):
+        fields = super().get_fields()
+        for part in extensions.EVIDENCE_PARTS:
+            if (field := part.api_read_field()) is not None:
+                fields[part.name] = field
+        return fields
+
     @extend_schema_field(EntitySerializer)
     def get_entity(self, evidence):
         state, organisation = evidence.member_state, evidence.organisation
@@ -251,6 +259,13 @@ class EvidenceWriteSerializer(serializers.Serializer):
     results = ResultSerializer(many=True, required=False)
     challenges = Text(required=False, allow_blank=True)
     good_practice = Boolean(required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for part in extensions.EVIDENCE_PARTS:
+            if (field := part.api_write_field()) is not None:
+                fields[part.name] = field
+        return fields
 
     def service_data(self):
         """Only the fields sent (a PATCH changes only those), as services.evidence_* expect them."""
