@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "monitor",
     "commitments",
+    "commitments.indicators",
     "reporting",
     "rest_framework",
     "rest_framework.authtoken",
