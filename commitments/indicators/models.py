@@ -114,3 +114,61 @@ class ActionTarget(models.Model):
 
     def __str__(self):
         return f"{self.action.code} -> {self.item.code}"
+
+
+class EvidenceTarget(models.Model):
+    """An evidence revision tagged with a framework target; confirmed by the reporter.
+
+    One row per revision, like the evidence's other links: a reopened record copies its tags,
+    so the published revision keeps its own while the new one is edited.
+    """
+
+    evidence = models.ForeignKey("commitments.Evidence", on_delete=models.CASCADE, related_name="framework_targets")
+    item = models.ForeignKey(FrameworkItem, on_delete=models.PROTECT, related_name="evidence_links")
+
+    class Meta:
+        ordering = ["item__framework__code", "item__order"]
+        constraints = [models.UniqueConstraint(fields=["evidence", "item"], name="evidence_target_unique")]
+        verbose_name = _("evidence tag of a target")
+        verbose_name_plural = _("evidence tags of targets")
+
+    def __str__(self):
+        return f"{self.evidence_id} -> {self.item.code}"
+
+
+class ResultMeasure(models.Model):
+    """What a quantitative result measures: a framework indicator, with its disaggregation.
+
+    Codes follow SDMX (the SDG data structure's SEX and AGE code lists) so the SDMX-CSV export
+    writes them unchanged; an empty value means "not disaggregated" (written as _T, total).
+    """
+
+    class Sex(models.TextChoices):
+        TOTAL = "_T", _("Both sexes")
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+
+    class MigratoryStatus(models.TextChoices):
+        TOTAL = "_T", _("All people")
+        MIGRANT = "MIGRANT", _("Migrants")
+        NON_MIGRANT = "NON_MIGRANT", _("Non-migrants")
+        REFUGEE = "REFUGEE", _("Refugees")
+
+    result = models.OneToOneField("commitments.EvidenceResult", on_delete=models.CASCADE, related_name="measure")
+    item = models.ForeignKey(
+        FrameworkItem, on_delete=models.PROTECT, related_name="result_measures", verbose_name=_("framework indicator")
+    )
+    sex = models.CharField(_("sex"), max_length=2, choices=Sex.choices, default=Sex.TOTAL)
+    age = models.CharField(
+        _("age group"), max_length=12, default="_T", help_text=_("An SDMX age code: _T (all ages), Y15T24, Y_GE65 ...")
+    )
+    migratory_status = models.CharField(
+        _("migratory status"), max_length=12, choices=MigratoryStatus.choices, default=MigratoryStatus.TOTAL
+    )
+
+    class Meta:
+        verbose_name = _("result measure")
+        verbose_name_plural = _("result measures")
+
+    def __str__(self):
+        return f"{self.item.code} ({self.sex}, {self.age}, {self.migratory_status})"
