@@ -412,3 +412,31 @@ def totals_sentence(totals):
         _("on %(n)s of 23 objectives") % {"n": totals.get("objectives", 0)},
     ]
     return ", ".join(parts) + "."
+
+
+SDG_TARGETS_SHOWN = 20
+
+
+def sdg_targets(counts, titles, entity=None):
+    """`counts`: {target code: n} most first; `titles`: {code: title in the reader's language}."""
+    items = [(f"{code} {_short(titles.get(code, ''))}", n) for code, n in list(counts.items())[:SDG_TARGETS_SHOWN]]
+    chart = horizontal_bars(
+        items,
+        chart_id="sdg-targets",
+        title=_("Evidence by SDG target"),
+        axis_title=_("Published records contributing to the target"),
+        label_title=_("SDG target"),
+        summary_top=_("Most records contribute to target %(label)s (%(n)s)."),
+        summary_none=_("No published evidence matching these filters is tagged with an SDG target."),
+        entity=entity,
+    )
+    if len(counts) > SDG_TARGETS_SHOWN:
+        chart.summary += " " + _("The %(shown)s targets with the most records of %(all)s are shown.") % {
+            "shown": SDG_TARGETS_SHOWN,
+            "all": len(counts),
+        }
+    return chart
+
+
+def _short(title, width=60):
+    return title if len(title) <= width else title[: width - 1] + "…"

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 
 from commitments.filters import action_slug, filter_evidence
+from commitments.indicators import selectors as sdg
 from commitments.models import Action, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
 
 from . import aggregates, dashboards
@@ -26,6 +27,7 @@ FORM_FIELDS = [
     "status",
     "level",
     "principle",
+    "sdg_target",
     "good_practice",
     "validated_from",
     "validated_to",
@@ -75,7 +77,9 @@ def global_data(query, user):
     """(filterset, reference names, aggregates) of the global dashboard; the benchmark times this."""
     ref = Reference()
     filterset, queryset = filtered(query, user)
-    return filterset, ref, _data(queryset, ref)
+    data = _data(queryset, ref)
+    data["sdg_targets"] = aggregates.by_sdg_target(queryset)
+    return filterset, ref, data
 
 
 def _data(queryset, ref):
@@ -108,6 +112,7 @@ def global_dashboard(request):
         dashboards.trend(data["by_cycle_status"], CYCLES),
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles),
+        dashboards.sdg_targets(data["sdg_targets"], sdg.titles(data["sdg_targets"])),
     ]
     return _render(request, "reporting/dashboard.html", filterset, charts, data["totals"])
 
