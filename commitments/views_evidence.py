@@ -31,6 +31,7 @@ from .forms import (
     formset_rows,
 )
 from .indicators import evidence as framework_links
+from .indicators import selectors as sdg_selectors
 from .indicators.forms import SdgTargetsForm
 from .models import (
     Action,
@@ -397,7 +398,8 @@ def evidence_detail(request, record):
         "partners": evidence.partners.all(),
         "groups_reached": evidence.groups_reached.all(),
         "links": evidence.links.all(),
-        "results": evidence.results.all(),
+        "results": evidence.results.select_related("measure__item"),
+        "sdg_targets": evidence.framework_targets.select_related("item"),
         "attachments": evidence.attachments.all(),
         "events": _history(request.user, evidence),
     }
@@ -586,6 +588,7 @@ def _entity_page(request, entity, evidence):
         "published_count": published.count(),
         "recent": published.select_related(*LIST_RELATED).order_by("-validated_at", "-id")[:RECENT],
         "today": datetime.date.today(),
+        "results_by_indicator": sdg_selectors.results_by_indicator(published),
     }
     return render(request, "commitments/entity.html", context)
 

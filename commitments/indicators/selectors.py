@@ -1,9 +1,9 @@
 """Reads of the SDG framework for filters, pages and exports: plain querysets and values out."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from .evidence import SDG, sdg_items
-from .models import EvidenceTarget, FrameworkItem, ResultMeasure, in_language
+from .models import ActionTarget, EvidenceTarget, FrameworkItem, ResultMeasure, in_language
 
 TARGET, INDICATOR, GOAL = FrameworkItem.Kind.TARGET, FrameworkItem.Kind.INDICATOR, FrameworkItem.Kind.GOAL
 
@@ -47,3 +47,121 @@ def titles(codes):
     """{code: title in the reader's language} of these SDG items: one query."""
     rows = FrameworkItem.objects.filter(framework__code=SDG, code__in=list(codes)).values_list("code", "titles")
     return {code: in_language(item_titles)[0] for code, item_titles in rows}
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+def sdg_item(code):
+    """The SDG item with this code (retired ones too), with its parent and framework, or None."""
+    return (
+        FrameworkItem.objects.filter(framework__code=SDG, code=code)
+        .select_related("framework", "parent", "parent__parent")
+        .first()
+    )
+
+
+def published_tagged(item):
+    """Published records tagged with this target (or, for a goal, with one of its targets)."""
+    from commitments.models import Evidence
+
+    return Evidence.objects.published().filter(tagged_with([item.code]))
+
+
+def published_measuring(item):
+    from commitments.models import Evidence
+
+    return Evidence.objects.published().filter(measuring([item.code]))
+
+
+def index_tree():
+    """[(goal, [(target, [indicator, ...]), ...]), ...] of the SDG framework, with published
+    record counts per target (`target.n_evidence`) and result counts per indicator: three queries."""
+    from commitments.models import Evidence
+
+    items = list(FrameworkItem.objects.filter(framework__code=SDG).order_by("order"))
+    published = Evidence.objects.published().values("pk")
+    tagged = dict(
+        EvidenceTarget.objects.filter(evidence__in=published, item__framework__code=SDG)
+        .values("item_id")
+        .annotate(n=Count("evidence", distinct=True))
+        .values_list("item_id", "n")
+    )
+    measured = dict(
+        ResultMeasure.objects.filter(result__evidence__in=published, item__framework__code=SDG)
+        .values("item_id")
+        .annotate(n=Count("pk"))
+        .values_list("item_id", "n")
+    )
+    children = {}
+    for item in items:
+        item.n_evidence, item.n_results = tagged.get(item.pk, 0), measured.get(item.pk, 0)
+        children.setdefault(item.parent_id, []).append(item)
+    goals = [i for i in items if i.kind == GOAL]
+    return [(goal, [(target, children.get(target.pk, [])) for target in children.get(goal.pk, [])]) for goal in goals]
+
+
+def action_links(item):
+    """Active links from actions to this target (for a goal: to its targets), action first."""
+    links = ActionTarget.objects.filter(active=True).select_related("action", "item")
+    if item.kind == GOAL:
+        return links.filter(item__parent=item)
+    return links.filter(item=item)
+
+
+def states_reporting(queryset):
+    """[(iso3, name, records)] of the Member States among these records, most first."""
+    rows = (
+        queryset.filter(member_state__isnull=False)
+        .order_by()
+        .values("member_state__iso3", "member_state__name")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("-n", "member_state__name")
+    )
+    return [(r["member_state__iso3"], r["member_state__name"], r["n"]) for r in rows]
+
+
+def indicator_results(item, queryset=None):
+    """Published results measuring this indicator, as plain rows ordered by entity and year."""
+    from commitments.models import Evidence
+
+    published = (queryset if queryset is not None else Evidence.objects.published()).values("pk")
+    rows = (
+        ResultMeasure.objects.filter(item=item, result__evidence__in=published)
+        .select_related("result__evidence__member_state", "result__evidence__organisation")
+        .order_by("result__evidence__member_state__name", "result__evidence__organisation__name", "result__year")
+    )
+    return [_result_row(m) for m in rows]
+
+
+def _result_row(measure):
+    result, evidence = measure.result, measure.result.evidence
+    entity = evidence.member_state or evidence.organisation
+    return {
+        "entity": str(entity) if entity else "",
+        "iso3": evidence.member_state.iso3 if evidence.member_state else "",
+        "m49": evidence.member_state.m49_code if evidence.member_state else "",
+        "year": result.year,
+        "value": result.value,
+        "unit": result.unit,
+        "label": result.indicator,
+        "sex": measure.sex,
+        "age": measure.age,
+        "migratory_status": measure.migratory_status,
+        "record": evidence.record,
+        "title": evidence.title,
+        "url": evidence.get_absolute_url(),
+    }
+
+
+def results_by_indicator(queryset):
+    """[(indicator item, [rows])] of the results these records report against SDG indicators."""
+    measures = (
+        ResultMeasure.objects.filter(result__evidence__in=queryset.order_by().values("pk"))
+        .select_related("item", "result__evidence__member_state", "result__evidence__organisation")
+        .order_by("item__order", "result__year", "pk")
+    )
+    grouped = {}
+    for measure in measures:
+        grouped.setdefault(measure.item, []).append(_result_row(measure))
+    return list(grouped.items())
