@@ -165,3 +165,25 @@ def results_by_indicator(queryset):
     for measure in measures:
         grouped.setdefault(measure.item, []).append(_result_row(measure))
     return list(grouped.items())
+
+
+def sdmx_rows():
+    """Every published result measuring an SDG indicator, with the M49 code of its area."""
+    from commitments.models import Evidence
+
+    published = Evidence.objects.published().values("pk")
+    measures = (
+        ResultMeasure.objects.filter(result__evidence__in=published, item__framework__code=SDG)
+        .select_related(
+            "item",
+            "result__evidence__member_state",
+            "result__evidence__organisation__country",
+        )
+        .order_by("item__order", "result__evidence__member_state__m49_code", "result__year", "pk")
+    )
+    for measure in measures.iterator(chunk_size=2000):
+        row = _result_row(measure)
+        evidence = measure.result.evidence
+        country = evidence.member_state or (evidence.organisation.country if evidence.organisation else None)
+        row.update(code=measure.item.code, m49=country.m49_code if country else "")
+        yield row
