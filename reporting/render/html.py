@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from plotly.offline import get_plotlyjs
 
+from ..report_layout import preview_notes
 from . import charts
 
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
@@ -37,8 +38,6 @@ def chart_markup(spec):
 
 
 def document_context(report, content):
-    from ..reports import preview_notes
-
     return {
         "report": report,
         "content": content,

@@ -282,8 +282,8 @@ def _data_members(report):
 
 
 def test_html_and_pdf_annex_is_bounded_and_says_where_the_full_annex_is(evidence, monkeypatch, tmp_path):
-    monkeypatch.setattr(reports, "ANNEX_PREVIEW_ROWS", 2)
-    monkeypatch.setattr(reports, "GOOD_PRACTICES_PREVIEW_ROWS", 1)
+    monkeypatch.setattr(reports.annex, "ANNEX_PREVIEW_ROWS", 2)
+    monkeypatch.setattr(reports.annex, "GOOD_PRACTICES_PREVIEW_ROWS", 1)
     extra = EvidenceFactory(published=True, member_state=evidence["mex"], title="Second good practice")
     Evidence.objects.filter(pk=extra.pk).update(good_practice=True)
     report = compiled(reports.request_report(kind=ReportKind.GLOBAL, cycle=3, data_cutoff=CUTOFF))
