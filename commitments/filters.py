@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import fulltext, permissions
+from .indicators import selectors as sdg
 from .models import Action, Evidence, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
 from .names import area_name
 
@@ -277,6 +278,18 @@ class EvidenceFilterSet(django_filters.FilterSet):
         method="filter_principle",
         widget=forms.CheckboxSelectMultiple,
     )
+    sdg_target = django_filters.MultipleChoiceFilter(
+        label=_("SDG target (or goal)"),
+        choices=sdg.target_choices,
+        method="filter_sdg_target",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    sdg_indicator = django_filters.MultipleChoiceFilter(
+        label=_("SDG indicator measured"),
+        choices=sdg.indicator_choices,
+        method="filter_sdg_indicator",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
     good_practice = StrictBooleanFilter(label=_("Offered as a good practice"), widget=RawNullBooleanSelect)
     validated_from = django_filters.DateFilter(
         label=_("Validated on or after"), field_name="validated_at", lookup_expr="date__gte"
@@ -323,6 +336,12 @@ class EvidenceFilterSet(django_filters.FilterSet):
         return queryset.filter(
             Exists(through.objects.filter(evidence_id=OuterRef("pk"), guidingprinciple__letter__in=value))
         )
+
+    def filter_sdg_target(self, queryset, name, value: list[str]):
+        return queryset.filter(sdg.tagged_with(value))
+
+    def filter_sdg_indicator(self, queryset, name, value: list[str]):
+        return queryset.filter(sdg.measuring(value))
 
     def filter_active_from(self, queryset, name, value):
         """Overlap: the measure had not ended before `from`."""

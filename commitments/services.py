@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import cycles, dataversion, extensions, permissions
+from .indicators import evidence as framework_links
 from .models import Attachment, Evidence, EvidenceEvent, EvidenceLink, EvidenceResult, Profile, Role
 
 S = Evidence.ReviewState
@@ -36,7 +37,7 @@ SCALAR_FIELDS = [
     "good_practice",
 ]
 M2M_FIELDS = ["other_actions", "principles", "partners", "groups_reached"]
-CONTENT_FIELDS = SCALAR_FIELDS + M2M_FIELDS + ["links", "results"]
+CONTENT_FIELDS = SCALAR_FIELDS + M2M_FIELDS + ["links", "results", "sdg_targets"]
 
 
 class WorkflowError(Exception):
@@ -83,9 +84,16 @@ def snapshot(evidence):
     data["groups_reached"] = sorted(g.name for g in evidence.groups_reached.all())
     data["links"] = [{"url": link.url, "label": link.label} for link in evidence.links.all()]
     data["results"] = [
-        {"indicator": r.indicator, "value": str(r.value), "unit": r.unit, "year": r.year}
-        for r in evidence.results.all()
+        {
+            "indicator": r.indicator,
+            "value": str(r.value),
+            "unit": r.unit,
+            "year": r.year,
+            **framework_links.result_measure(r),
+        }
+        for r in evidence.results.select_related("measure__item")
     ]
+    data["sdg_targets"] = framework_links.target_codes(evidence)
     data["attachments"] = [f"{a.original_name} ({a.sha256[:12]})" for a in evidence.attachments.all()]
     for part in extensions.EVIDENCE_PARTS:
         data[part.name] = part.snapshot(evidence)
@@ -134,6 +142,8 @@ def validate_content(data):
     primary = data.get("primary_action")
     if primary is not None and primary in (data.get("other_actions") or []):
         errors["other_actions"] = [_("The primary action is already linked; choose other actions here.")]
+    for field, messages in framework_links.problems(data).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
@@ -154,7 +164,11 @@ def _apply(evidence, data):
         )
     if "results" in data:
         evidence.results.all().delete()
-        EvidenceResult.objects.bulk_create(EvidenceResult(evidence=evidence, **r) for r in data["results"])
+        rows = [framework_links.split_result(r) for r in data["results"]]
+        saved = EvidenceResult.objects.bulk_create(EvidenceResult(evidence=evidence, **fields) for fields, _m in rows)
+        framework_links.save_measures(zip(saved, (measure for _f, measure in rows), strict=True))
+    if "sdg_targets" in data:
+        framework_links.set_targets(evidence, data["sdg_targets"])
     for part in extensions.EVIDENCE_PARTS:
         if part.name in data:
             part.apply(evidence, data[part.name])
@@ -372,10 +386,12 @@ def evidence_reopen(*, user, evidence, reason=""):
         EvidenceLink.objects.bulk_create(
             EvidenceLink(evidence=revision, url=x.url, label=x.label) for x in current.links.all()
         )
-        EvidenceResult.objects.bulk_create(
+        old_results = list(current.results.all())
+        new_results = EvidenceResult.objects.bulk_create(
             EvidenceResult(evidence=revision, indicator=r.indicator, value=r.value, unit=r.unit, year=r.year)
-            for r in current.results.all()
+            for r in old_results
         )
+        framework_links.copy_to_revision(current, revision, zip(old_results, new_results, strict=True))
         # Files are shared, not copied: the old revision keeps its own Attachment rows.
         Attachment.objects.bulk_create(
             Attachment(

@@ -40,5 +40,6 @@ def action_detail(request, slug):
         .select_related("member_state", "organisation", "primary_action")
         .order_by("-validated_at", "-id")[:50]
     )
-    context = {"action": action, "objective": action.objective, "evidence": evidence}
+    sdg_links = action.framework_links.filter(active=True, item__framework__code="sdg").select_related("item")
+    context = {"action": action, "objective": action.objective, "evidence": evidence, "sdg_links": sdg_links}
     return render(request, "commitments/action.html", context)

@@ -31,6 +31,9 @@ from .forms import (
     ReturnForm,
     formset_rows,
 )
+from .indicators import evidence as framework_links
+from .indicators import selectors as sdg_selectors
+from .indicators.forms import SdgTargetsForm
 from .models import (
     Action,
     Attachment,
@@ -136,7 +139,20 @@ def _forms(request, *, instance=None, initial=None, links=None, results=None):
     form = EvidenceForm(data, files, instance=instance, initial=initial, user=request.user)
     link_set = LinkFormSet(data, prefix="links", initial=links)
     result_set = ResultFormSet(data, prefix="results", initial=results)
+    form.sdg = _sdg_form(data, form, instance)
     return form, link_set, result_set
+
+
+def _sdg_form(data, form, instance):
+    """The SDG targets part, suggesting from the actions as posted (or as saved, or as asked)."""
+    if data is not None:
+        actions = [data.get("primary_action", ""), *data.getlist("other_actions")]
+    elif instance is not None and instance.pk:
+        actions = [instance.primary_action.code, *instance.other_actions.values_list("code", flat=True)]
+    else:
+        actions = [form.initial.get("primary_action") or ""]
+    tagged = framework_links.target_codes(instance) if instance is not None and instance.pk else None
+    return SdgTargetsForm(data, action_codes=actions, tagged=tagged)
 
 
 def _all_valid(*forms):
@@ -147,7 +163,8 @@ def _all_valid(*forms):
 def _content(form, link_set, result_set):
     data = form.content()
     data["links"] = formset_rows(link_set, ["url", "label"])
-    data["results"] = formset_rows(result_set, ["indicator", "value", "unit", "year"])
+    data["results"] = formset_rows(result_set, ["indicator", "value", "unit", "year", *framework_links.MEASURE_KEYS])
+    data["sdg_targets"] = form.sdg.codes()
     return data
 
 
@@ -192,7 +209,7 @@ def evidence_new(request):
         raise PermissionDenied(_("Only people reporting for a Member State or an organisation can record evidence."))
     action = _action_from_slug(request.GET.get("action", ""))
     form, link_set, result_set = _forms(request, initial={"primary_action": action.code if action else None})
-    if request.method == "POST" and _all_valid(form, link_set, result_set):
+    if request.method == "POST" and _all_valid(form, form.sdg, link_set, result_set):
         try:
             with transaction.atomic():
                 evidence = services.evidence_create(user=request.user, data=_content(form, link_set, result_set))
@@ -230,14 +247,21 @@ def evidence_edit(request, record):
         return redirect(evidence)
     links = [{"url": x.url, "label": x.label} for x in evidence.links.all()]
     results = [
-        {"indicator": r.indicator, "value": r.value, "unit": r.unit, "year": r.year} for r in evidence.results.all()
+        {
+            "indicator": r.indicator,
+            "value": r.value,
+            "unit": r.unit,
+            "year": r.year,
+            **framework_links.result_measure(r),
+        }
+        for r in evidence.results.select_related("measure__item")
     ]
     form, link_set, result_set = _forms(
         request, instance=evidence, initial={"version": evidence.version}, links=links, results=results
     )
     if request.method != "POST":
         return _render_form(request, form, link_set, result_set, evidence=evidence)
-    if _all_valid(form, link_set, result_set):
+    if _all_valid(form, form.sdg, link_set, result_set):
         version = form.cleaned_data["version"] or 0
         try:
             with transaction.atomic():
@@ -253,7 +277,8 @@ def evidence_edit(request, record):
             # sending again (after reading what changed) is a deliberate choice.
             data = request.POST.copy()
             data["version"] = exc.evidence.version
-            form = EvidenceForm(data, instance=exc.evidence, user=request.user)
+            sdg, form = form.sdg, EvidenceForm(data, instance=exc.evidence, user=request.user)
+            form.sdg = sdg
             return _render_form(request, form, link_set, result_set, evidence=exc.evidence, stale=exc, status=409)
         except services.WorkflowError as exc:
             messages.error(request, str(exc))
@@ -284,6 +309,7 @@ FIELD_LABELS = {
     "good_practice": _("Good practice"),
     "links": _("Links"),
     "results": _("Quantitative results"),
+    "sdg_targets": _("SDG targets"),
     "attachments": _("Attachments"),
 }
 CHOICE_LABELS = {"status": dict(Evidence.Status.choices), "level": dict(Evidence.Level.choices)}
@@ -305,10 +331,18 @@ def _readable(field, value):
     if field == "links":
         return "; ".join(f"{x.get('label') or x.get('url')} <{x.get('url')}>" for x in value)
     if field == "results":
-        return "; ".join(f"{r['indicator']}: {r['value']} {r['unit']} ({r['year']})".replace("  ", " ") for r in value)
+        return "; ".join(_readable_result(r) for r in value)
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
     return str(value)
+
+
+def _readable_result(r):
+    text = f"{r['indicator']}: {r['value']} {r['unit']} ({r['year']})".replace("  ", " ")
+    if r.get("sdg_indicator"):
+        disaggregation = ", ".join(r.get(k, "_T") for k in ("sex", "age", "migratory_status"))
+        text += f" [SDG {r['sdg_indicator']}: {disaggregation}]"
+    return text
 
 
 def _readable_changes(changes):
@@ -374,7 +408,8 @@ def evidence_detail(request, record):
         "partners": evidence.partners.all(),
         "groups_reached": evidence.groups_reached.all(),
         "links": evidence.links.all(),
-        "results": evidence.results.all(),
+        "results": evidence.results.select_related("measure__item"),
+        "sdg_targets": evidence.framework_targets.select_related("item"),
         "attachments": evidence.attachments.all(),
         "events": _history(request.user, evidence),
         "parts": [part.detail_html(request, evidence) for part in extensions.EVIDENCE_PARTS],
@@ -580,6 +615,7 @@ def _entity_page(request, entity, evidence):
         "recent": published.select_related(*LIST_RELATED).order_by("-validated_at", "-id")[:RECENT],
         "today": datetime.date.today(),
         "sections": extensions.sections(extensions.ENTITY_SECTIONS, request, entity),
+        "results_by_indicator": sdg_selectors.results_by_indicator(published),
     }
     return render(request, "commitments/entity.html", context)
 

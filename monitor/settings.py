@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "monitor",
     "commitments",
     "commitments.pledges",
+    "commitments.indicators",
     "reporting",
     "rest_framework",
     "rest_framework.authtoken",

@@ -6,9 +6,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from monitor.api_docs import RedocView, SwaggerView
-
 from monitor import languages
+from monitor.api_docs import RedocView, SwaggerView
 from reporting import views_opendata
 
 # Machine addresses stay language-neutral: the API, its schema and docs, the open-data file, the

@@ -13,6 +13,7 @@ from django.templatetags.static import static
 
 from commitments import dataversion
 from commitments.filters import action_slug, filter_evidence
+from commitments.indicators import selectors as sdg
 from commitments.models import Action, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
 from commitments.readers import reader_page, remember
 
@@ -29,6 +30,7 @@ FORM_FIELDS = [
     "status",
     "level",
     "principle",
+    "sdg_target",
     "good_practice",
     "validated_from",
     "validated_to",
@@ -95,7 +97,9 @@ def global_data(query, user, version=None):
     """
     ref = reference(version) if version else Reference()
     filterset, queryset = filtered(query, user)
-    return filterset, ref, _data(queryset, ref, version)
+    data = _data(queryset, ref, version)
+    data["sdg_targets"] = aggregates.by_sdg_target(queryset)
+    return filterset, ref, data
 
 
 def _data(queryset, ref, version=None):
@@ -137,6 +141,7 @@ def global_dashboard(request):
         dashboards.trend(data["by_cycle_status"], CYCLES),
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles),
+        dashboards.sdg_targets(data["sdg_targets"], sdg.titles(data["sdg_targets"])),
     ]
     return _render(request, "reporting/dashboard.html", filterset, charts, data["totals"])
 

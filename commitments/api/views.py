@@ -191,7 +191,15 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return (
             permissions.visible_evidence(self.request.user)
             .select_related("member_state", "organisation__stakeholder_type", "organisation__country", "primary_action")
-            .prefetch_related("other_actions", "principles", "partners", "groups_reached", "links", "results")
+            .prefetch_related(
+                "other_actions",
+                "principles",
+                "partners",
+                "groups_reached",
+                "links",
+                "results__measure__item",
+                "framework_targets__item",
+            )
             .prefetch_related(*(name for part in extensions.EVIDENCE_PARTS for name in part.prefetch))
         )
 
