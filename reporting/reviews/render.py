@@ -82,7 +82,7 @@ def _markdown_to_docx(document, text):
     for token in markdown.tokens(text):
         kind = token.type
         if kind == "heading_open":
-            style = f"Heading {min(int(token.tag[1]) + 2, 9)}"
+            style = f"Heading {min(max(int(token.tag[1]) + 1, 3), 9)}"  # below the section headings
         elif kind == "bullet_list_open":
             list_styles.append("List Bullet")
         elif kind == "ordered_list_open":
