@@ -4,6 +4,7 @@ from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from commitments.api import views
+from reporting.reviews.api import PublishedReviewViewSet
 
 router = DefaultRouter()
 router.register("instrument", views.InstrumentViewSet, basename="instrument")
@@ -14,6 +15,7 @@ router.register("states", views.MemberStateViewSet, basename="state")
 router.register("stakeholder-types", views.StakeholderTypeViewSet, basename="stakeholder-type")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("reviews", PublishedReviewViewSet, basename="review")
 
 app_name = "api"
 # Anything else under /api/v1/ answers with the API's JSON error body, not the site's HTML page.

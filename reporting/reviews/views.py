@@ -15,25 +15,18 @@ from commitments.permissions import profile_of
 from reporting import cycle
 
 from . import markdown, permissions, services
+from .filters import published_reviews
 from .forms import ContributionForm, ReviewNewForm, SectionForm
 from .models import Contribution, ReviewFile, ReviewVersion, Section, VoluntaryReview
 
 
 def review_list(request):
     """Published reviews by State, year and language, with downloads; and the user's own drafts."""
-    published = (
-        ReviewVersion.objects.filter(is_published=True)
-        .select_related("review__member_state", "review__milestone")
-        .prefetch_related("files")
-        .order_by("review__member_state__name", "-review__year", "language", "-number")
-    )
-    state = request.GET.get("state", "").upper()
-    if state:
-        published = published.filter(review__member_state__iso3=state)
+    filterset, published = published_reviews(request.GET)
     drafts = permissions.visible_reviews(request.user).select_related("member_state", "milestone")
     profile = profile_of(request.user)
     can_create = bool(profile and profile.member_state and permissions.can_create(request.user, profile.member_state))
-    context = {"published": published, "drafts": drafts, "can_create": can_create, "state": state}
+    context = {"published": published, "drafts": drafts, "can_create": can_create, "filterset": filterset}
     return render(request, "reviews/review_list.html", context)
 
 

@@ -46,6 +46,7 @@ def test_package_is_valid_frictionless(evidence, tmp_path):
         "organisations.csv",
         "evidence.csv",
         "evidence_actions.csv",
+        "voluntary_reviews.csv",
     }
     assert len(rows(tmp_path / "actions.csv")) == 187
     assert len(rows(tmp_path / "objectives.csv")) == 23
