@@ -21,9 +21,15 @@ def parser():
 _PARSER = parser()
 
 
-def to_html(text):
-    """Safe HTML for a template."""
-    return mark_safe(_PARSER.render(text or ""))  # noqa: S308 - html disabled: markdown-it escapes raw HTML
+def to_html(text, heading_level=3):
+    """Safe HTML for a template. The narrative's own headings start at <h{heading_level}>, so they
+    sit below the page's heading of the section instead of competing with it."""
+    tokens = _PARSER.parse(text or "")
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + heading_level - 1, 6)}"
+    html = _PARSER.renderer.render(tokens, _PARSER.options, {})
+    return mark_safe(html)  # noqa: S308 - html disabled: markdown-it escapes raw HTML
 
 
 def tokens(text):

@@ -251,12 +251,12 @@ def document_context(content):
             {
                 **section,
                 "title": heading_text(section),
-                "html": markdown.to_html(section["narrative"]),
+                "html": markdown.to_html(section["narrative"], heading_level=4),
                 "rows": rows,
                 "annex_rows": annex,
             }
         )
-    views = [{**v, "html": markdown.to_html(v["text"])} for v in content["stakeholder_views"]]
+    views = [{**v, "html": markdown.to_html(v["text"], heading_level=4)} for v in content["stakeholder_views"]]
     notes_rows = [{"number": n, **r} for n, r in enumerate(notes.records, start=1)]
     return {
         "c": content,

@@ -77,7 +77,7 @@ def review_detail(request, pk):
     for contribution in Contribution.objects.filter(section__review=review, decision=Contribution.Decision.PENDING):
         pending[contribution.section_id] = pending.get(contribution.section_id, 0) + 1
     for section in sections:
-        section.html = markdown.to_html(section.narrative)
+        section.html = markdown.to_html(section.narrative, heading_level=4)
         section.pending = pending.get(section.pk, 0)
     versions = review.versions.prefetch_related("files").order_by("-number")
     context = {

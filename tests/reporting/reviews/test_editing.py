@@ -85,3 +85,8 @@ def test_record_text_cannot_inject_markdown(world, review):
     from reporting.reviews import drafting
 
     assert drafting.plain("*x* [a](javascript:b) <b>") == r"\*x\* \[a\](javascript:b) \<b\>"
+
+
+def test_narrative_headings_sit_below_the_section_heading():
+    assert markdown.to_html("# Law\n\n## Detail", heading_level=4) == "<h4>Law</h4>\n<h5>Detail</h5>\n"
+    assert markdown.to_html("###### Deep", heading_level=4).startswith("<h6>")
