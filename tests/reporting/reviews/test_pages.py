@@ -126,3 +126,14 @@ def test_pages_render_with_missing_people(review, world, client):
     assert client.get(review.get_absolute_url()).status_code == 200
     section = review.sections.get(kind=SectionKind.OBJECTIVE, objective__number=13)
     assert client.get(reverse("reviews:section", args=[review.pk, section.pk])).status_code == 200
+
+
+def test_review_page_query_count_does_not_grow_with_sections(review, world, client, django_assert_max_num_queries):
+    services.contribute(world["stakeholder"], policy(review), "A view.")
+    login(client, world["focal"])
+    with django_assert_max_num_queries(12):
+        response = client.get(review.get_absolute_url())
+    assert response.status_code == 200 and "1 contribution awaits a decision" in response.content.decode()
+    section = review.sections.get(kind=SectionKind.OBJECTIVE, objective__number=1)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("reviews:section", args=[review.pk, section.pk])).status_code == 200
