@@ -361,7 +361,12 @@ def _labelled(records):
 
 
 def finalise(user, review):
-    """Write a new immutable version (content, DOCX, PDF, SHA-256). Never reuses a number."""
+    """Write a new immutable version (content, DOCX, PDF, SHA-256). Never reuses a number.
+
+    The files are rendered outside any transaction (a large review takes a while, and SQLite
+    would be locked meanwhile) into a directory of their own; the version and its files are then
+    recorded in one short transaction. Two finalisations racing for the same number: the second
+    is refused by the unique constraint, removes its own files and says so."""
     if not permissions.can_decide(user, review):
         raise PermissionDenied(_("Only the State's focal point finalises its review."))
     _check_ready(review)
@@ -374,62 +379,58 @@ def finalise(user, review):
             )
             % {"n": pending}
         )
-    with transaction.atomic():
-        VoluntaryReview.objects.select_for_update().filter(pk=review.pk).first()  # one finalisation at a time
-        # Numbers are never reused: the highest ever given, plus one.
-        number = (ReviewVersion.objects.filter(review=review).aggregate(n=Max("number"))["n"] or 0) + 1
-        content = snapshot(review)
-        content["version"] = number
-        content["finalised_on"] = timezone.localdate().isoformat()
-        version = ReviewVersion.objects.create(
-            review=review, number=number, language=review.language, content=content, finalised_by=user
-        )
-        ReviewFile.objects.bulk_create(_write_files(version))
+    # Numbers are never reused: the highest ever given, plus one.
+    number = (ReviewVersion.objects.filter(review=review).aggregate(n=Max("number"))["n"] or 0) + 1
+    content = {**snapshot(review), "version": number, "finalised_on": timezone.localdate().isoformat()}
+    directory, files = _write_files(review, number, content)
+    try:
+        with transaction.atomic():
+            version = ReviewVersion.objects.create(
+                review=review, number=number, language=review.language, content=content, finalised_by=user
+            )
+            ReviewFile.objects.bulk_create(ReviewFile(version=version, **f) for f in files)
+    except IntegrityError as exc:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise ReviewError(_("Another version was finalised at the same moment. Try again.")) from exc
     return version
-
-
-def version_dir(version):
-    return os.path.join(settings.REPORTS_ROOT, "reviews", str(version.review_id), f"v{version.number}")
 
 
 def file_path(review_file):
     return os.path.join(settings.REPORTS_ROOT, review_file.path)
 
 
-def file_stem(version):
-    content = version.content
-    return f"gcm-review-{content['iso3']}-{content['year']}-{version.language}-v{version.number}".lower()
+def file_stem(content):
+    return f"gcm-review-{content['iso3']}-{content['year']}-{content['language']}-v{content['version']}".lower()
 
 
-def _write_files(version):
-    """Render the DOCX and the PDF into a temporary directory and move it into place in one step."""
+def _write_files(review, number, content):
+    """Render the DOCX and the PDF into a temporary directory, then move it into place in one step:
+    (directory, [ReviewFile fields])."""
     from . import render
 
-    final = version_dir(version)
-    tmp = f"{final}.tmp-{uuid.uuid4().hex}"
+    parent = os.path.join(settings.REPORTS_ROOT, "reviews", str(review.pk))
+    os.makedirs(parent, exist_ok=True)
+    final = os.path.join(parent, f"v{number}-{uuid.uuid4().hex[:12]}")
+    tmp = f"{final}.tmp"
     os.makedirs(tmp)
     try:
-        stem = file_stem(version)
         written = []
         for fmt, writer in (("docx", render.write_docx), ("pdf", render.write_pdf)):
-            path = os.path.join(tmp, f"{stem}.{fmt}")
-            writer(version.content, path)
-            written.append((fmt, os.path.basename(path)))
-        if os.path.isdir(final):
-            shutil.rmtree(final)  # left by a finalisation whose transaction rolled back
+            name = f"{file_stem(content)}.{fmt}"
+            writer(content, os.path.join(tmp, name))
+            written.append((fmt, name))
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     relative = os.path.relpath(final, settings.REPORTS_ROOT)
-    return [
-        ReviewFile(
-            version=version,
-            format=fmt,
-            path=f"{relative}/{name}",
-            size=os.path.getsize(os.path.join(final, name)),
-            sha256=sha256_of_file(os.path.join(final, name)),
-        )
+    return final, [
+        {
+            "format": fmt,
+            "path": f"{relative}/{name}",
+            "size": os.path.getsize(os.path.join(final, name)),
+            "sha256": sha256_of_file(os.path.join(final, name)),
+        }
         for fmt, name in written
     ]
 

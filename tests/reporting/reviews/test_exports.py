@@ -114,3 +114,21 @@ def test_arabic_review_is_written_right_to_left(world, django_capture_on_commit_
     document = Document(services.file_path(files_of(version)["docx"]))
     assert "w:bidi" in document.paragraphs[0]._p.xml
     assert os.path.getsize(services.file_path(files_of(version)["pdf"])) > 1000
+
+
+def test_a_racing_finalisation_is_refused_and_leaves_no_files(review, world, monkeypatch, reports_root):
+    from reporting.reviews import render
+    from reporting.reviews.models import ReviewVersion
+
+    original = render.write_pdf
+
+    def meanwhile(content, path):
+        # Another focal point's finalisation takes the same number while this one renders.
+        ReviewVersion.objects.create(review=review, number=content["version"], language="en", content={})
+        original(content, path)
+
+    monkeypatch.setattr(render, "write_pdf", meanwhile)
+    with pytest.raises(services.ReviewError, match="at the same moment"):
+        services.finalise(world["focal"], review)
+    assert ReviewFile.objects.count() == 0
+    assert list((reports_root / "reviews" / str(review.pk)).iterdir()) == []
