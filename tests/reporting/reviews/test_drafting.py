@@ -140,3 +140,26 @@ def test_a_failure_is_recorded(world, monkeypatch, django_capture_on_commit_call
     review.refresh_from_db()
     assert review.drafting == VoluntaryReview.Drafting.FAILED and "disk full" in review.error
     assert not review.sections.exists()
+
+
+def _drafting_queries(review):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        services.draft_sections(review)
+    return len(queries)
+
+
+def test_drafting_queries_do_not_grow_with_records(review, world):
+    from commitments.models import Action, EvidenceResult
+    from tests.factories import EvidenceFactory
+
+    _drafting_queries(review)  # warm the caches (content types, translations)
+    before = _drafting_queries(review)
+    for index, code in enumerate(["2(a)", "7(b)", "7(c)", "13(c)", "23(a)"] * 4):
+        ev = EvidenceFactory(
+            published=True, cycle=CYCLE, member_state=world["state"], primary_action=Action.objects.get(code=code)
+        )
+        EvidenceResult.objects.create(evidence=ev, indicator="People", value=index, unit="people", year=2027)
+    assert _drafting_queries(review) == before
