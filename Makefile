@@ -28,10 +28,11 @@ system:
 	scripts/ensure-system.sh redis fonts
 
 # The compiled catalogues (locale/*/LC_MESSAGES/django.mo) are built here, never committed;
-# compilemessages skips a catalogue whose .mo is newer than its .po.
+# compilemessages skips a catalogue whose .mo is newer than its .po. It needs only LOCALE_PATHS, so
+# the test settings serve (a fresh clone has no SECRET_KEY yet: `make run` writes .env later).
 messages: install
 	scripts/ensure-system.sh gettext
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=var --ignore=node_modules -v 0
+	DJANGO_SETTINGS_MODULE=monitor.settings_test $(PY) manage.py compilemessages --ignore=.venv --ignore=var --ignore=node_modules -v 0
 
 run: install system messages
 	scripts/run.sh
