@@ -190,3 +190,34 @@ def test_api_reads_and_writes_targets_and_measures(people):
     )
     public = APIClient().get(f"/api/v1/evidence/{record}/").json()
     assert public["sdg_targets"] == ["10.7"] and public["results"][0]["sdg_indicator"] == "10.7.1"
+
+
+def test_workbook_carries_sdg_targets_by_code(people, client):
+    from commitments import workbook
+    from tests.commitments.test_workbook import as_upload, download, fill, good_row
+
+    client.force_login(people["contributor"])
+    wb = download(client)
+    good_row(wb, "6(a)", "Zero recruitment fees", SDG_targets="10.7; 8.8")
+    workbook.import_workbook(user=people["contributor"], upload=as_upload(wb))
+    ev = Evidence.objects.get()
+    assert sorted(ev.framework_targets.values_list("item__code", flat=True)) == ["10.7", "8.8"]
+
+    again = download(client)  # the draft comes back with its targets, and an edit changes them
+    row = fill(again, "6(a)", SDG_targets="10.7")
+    assert again["Evidence"].cell(row=row, column=len(workbook.COLUMNS)).value == "10.7"
+    summary = workbook.import_workbook(user=people["contributor"], upload=as_upload(again))
+    assert len(summary.updated) == 1
+    assert list(Evidence.objects.get().framework_targets.values_list("item__code", flat=True)) == ["10.7"]
+
+    bad = download(client)
+    fill(bad, "6(a)", SDG_targets="10.7.1")
+    with pytest.raises(workbook.WorkbookProblems) as caught:
+        workbook.import_workbook(user=people["contributor"], upload=as_upload(bad))
+    assert any("'10.7.1' is not an SDG target code" in p.message for p in caught.value.problems)
+
+    old = download(client)  # a workbook without the column leaves the tags alone
+    old["Evidence"].delete_cols(len(workbook.COLUMNS))
+    fill(old, "6(a)", Title="Zero recruitment fees for all")
+    workbook.import_workbook(user=people["contributor"], upload=as_upload(old))
+    assert list(Evidence.objects.get().framework_targets.values_list("item__code", flat=True)) == ["10.7"]
