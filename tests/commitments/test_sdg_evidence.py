@@ -221,3 +221,25 @@ def test_workbook_carries_sdg_targets_by_code(people, client):
     fill(old, "6(a)", Title="Zero recruitment fees for all")
     workbook.import_workbook(user=people["contributor"], upload=as_upload(old))
     assert list(Evidence.objects.get().framework_targets.values_list("item__code", flat=True)) == ["10.7"]
+
+
+def test_a_new_sdg_version_keeps_evidence_links_and_old_records_still_show_retired_items(people, client):
+    import json
+
+    from commitments.indicators import loading, sources
+
+    ev = services.evidence_create(user=people["contributor"], data=recruitment(sdg_targets=["10.7", "8.8"]))
+    document = json.loads(sources.SDG_JSON.read_text(encoding="utf-8"))
+    document["framework"]["version"] = "2031"
+    gone = ("8.8", "8.8.1", "8.8.2", "10.7.1")  # a target goes with its indicators
+    document["items"] = [i for i in document["items"] if i["code"] not in gone]
+    result = loading.load_document(document)
+    assert result.retired == 4
+    assert sorted(ev.framework_targets.values_list("item__code", flat=True)) == ["10.7", "8.8"]
+    assert ResultMeasure.objects.get(result__evidence=ev).item.retired_in == "2031"
+    client.force_login(people["contributor"])
+    page = client.get(ev.get_absolute_url()).content.decode()
+    assert 'href="/sdg/8.8/"' in page and "(retired in version 2031)" in page and 'href="/sdg/10.7.1/"' in page
+    edit = client.get(f"/evidence/{ev.record}/edit/").content.decode()
+    assert 'value="8.8" checked' in edit and "(retired)" in edit  # still ticked: saving keeps it
+    assert "retired in version 2031" in client.get("/sdg/10.7.1/").content.decode()
