@@ -129,3 +129,7 @@ def test_page_queries_do_not_grow_with_the_data(records, client):
         measured(records["mar"], "10.7.1", 2010 + n, n)
     assert counts() == before
     assert max(before.values()) <= 15, before
+
+
+def test_home_page_leads_to_the_sdg_index(framework, client):
+    assert 'href="/sdg/"' in client.get("/").content.decode()
