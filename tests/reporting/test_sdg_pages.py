@@ -133,3 +133,10 @@ def test_page_queries_do_not_grow_with_the_data(records, client):
 
 def test_home_page_leads_to_the_sdg_index(framework, client):
     assert 'href="/sdg/"' in client.get("/").content.decode()
+
+
+def test_dashboard_state_profile_groups_results_by_indicator_following_the_filters(records, client):
+    html = client.get("/dashboards/states/MAR/").content.decode()
+    assert "Results by SDG indicator" in html and 'href="/sdg/10.7.1/"' in html and "Zero recruitment fees" in html
+    filtered = client.get("/dashboards/states/MAR/?status=completed").content.decode()
+    assert "Results by SDG indicator" not in filtered  # MAR's record is under way: filtered out
