@@ -34,6 +34,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from . import permissions, services
+from .indicators import evidence as framework_links
 from .models import (
     Action,
     Evidence,
@@ -87,6 +88,8 @@ COLUMNS = [
     Column("links", gettext_lazy("Links"), 40),
     Column("challenges", gettext_lazy("Challenges"), 40),
     Column("good_practice", gettext_lazy("Good practice"), 13),
+    # Optional (older workbooks lack it): the SDG targets the measure contributes to, by code.
+    Column("sdg_targets", gettext_lazy("SDG targets"), 16, required=False),
 ]
 COLUMN = {c.key: c for c in COLUMNS}
 CONTENT_KEYS = [c.key for c in COLUMNS if c.key not in ("action", "objective", "action_text", "record")]
@@ -168,7 +171,9 @@ def _imported_drafts(user):
         _editable(user)
         .filter(record__in=imported)
         .order_by("primary_action_id", "id")
-        .prefetch_related("other_actions", "principles", "partners", "groups_reached", "links")
+        .prefetch_related(
+            "other_actions", "principles", "partners", "groups_reached", "links", "framework_targets__item"
+        )
     )
     by_action = defaultdict(list)
     for evidence in rows:
@@ -193,6 +198,7 @@ def _row_values(evidence):
         "links": "\n".join(link.url for link in evidence.links.all()),
         "challenges": evidence.challenges,
         "good_practice": str(YES if evidence.good_practice else NO),
+        "sdg_targets": "; ".join(link.item.code for link in evidence.framework_targets.all()),
     }
 
 
@@ -369,6 +375,7 @@ class Lookups:
         self.level = self._choices(Evidence.Level)
         self.yes_no = {_fold(s): True for s in _all_languages(YES) | {"y", "true", "1"}}
         self.yes_no |= {_fold(s): False for s in _all_languages(NO) | {"n", "false", "0"}}
+        self.sdg_targets = set(framework_links.sdg_items("target").values_list("code", flat=True))
 
     @staticmethod
     def _named(queryset):
@@ -645,7 +652,17 @@ def read_row(number, cells, lookups):
     )
     data["links"] = [{"url": url, "label": ""} for url in r.links()]
     data["good_practice"] = _good_practice(r)
+    if "sdg_targets" in cells:  # a workbook without the column leaves the tags as they are
+        data["sdg_targets"] = _sdg_targets(r)
     return Row(number, _record_id(r), data, r.problems)
+
+
+def _sdg_targets(r):
+    codes = framework_links.split_codes(r.text("sdg_targets"))
+    for code in codes:
+        if code not in r.lookups.sdg_targets:
+            r.problem("sdg_targets", _("'%(value)s' is not an SDG target code (e.g. 10.7 or 10.c).") % {"value": code})
+    return [code for code in codes if code in r.lookups.sdg_targets]
 
 
 def _other_actions(r, primary):
@@ -697,7 +714,9 @@ def _editable(user):
 def _match(rows, user):
     """Each row's existing draft (or None to create one), and the problems found while matching."""
     drafts = list(
-        _editable(user).prefetch_related("other_actions", "principles", "partners", "groups_reached", "links")
+        _editable(user).prefetch_related(
+            "other_actions", "principles", "partners", "groups_reached", "links", "framework_targets__item"
+        )
     )
     by_record = {e.record: e for e in drafts}
     by_title = defaultdict(list)
@@ -749,6 +768,8 @@ def _changes(current, data):
     if [link.url for link in saved] != [link["url"] for link in data["links"]]:
         labels = {link.url: link.label for link in saved}
         changed["links"] = [{"url": link["url"], "label": labels.get(link["url"], "")} for link in data["links"]]
+    if "sdg_targets" in data and sorted(framework_links.target_codes_of(current)) != sorted(data["sdg_targets"]):
+        changed["sdg_targets"] = data["sdg_targets"]
     return changed
 
 

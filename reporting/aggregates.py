@@ -203,6 +203,35 @@ def by_sdg_target(qs):
     return {row["item__code"]: row["n"] for row in rows}
 
 
+def by_sdg_indicator(qs):
+    """{SDG indicator code: {"results", "entities", "first_year", "last_year"}} in framework order."""
+    from django.db.models import Max, Min
+
+    from commitments.indicators.models import ResultMeasure
+
+    rows = (
+        ResultMeasure.objects.filter(result__evidence__in=qs.order_by().values("pk"), item__framework__code="sdg")
+        .values("item__code", "item__order")
+        .annotate(
+            results=Count("pk"),
+            states=Count("result__evidence__member_state", distinct=True),
+            organisations=Count("result__evidence__organisation", distinct=True),
+            first_year=Min("result__year"),
+            last_year=Max("result__year"),
+        )
+        .order_by("item__order")
+    )
+    return {
+        row["item__code"]: {
+            "results": row["results"],
+            "entities": row["states"] + row["organisations"],
+            "first_year": row["first_year"],
+            "last_year": row["last_year"],
+        }
+        for row in rows
+    }
+
+
 def by_action_status(qs):
     """{action code: {status: count}} by primary action."""
     result = {}

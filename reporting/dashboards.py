@@ -470,11 +470,14 @@ def indicator_results(rows, code):
     }
     if rows:
         years = sorted({row["year"] for row in rows})
-        summary = ngettext(
-            "%(n)s result from %(entities)s reporting entities, %(first)s to %(last)s.",
-            "%(n)s results from %(entities)s reporting entities, %(first)s to %(last)s.",
-            len(rows),
-        ) % {"n": num(len(rows)), "entities": len({r["entity"] for r in rows}), "first": years[0], "last": years[-1]}
+        entities = len({r["entity"] for r in rows})
+        summary = " ".join(
+            [
+                ngettext("%(n)s result", "%(n)s results", len(rows)) % {"n": num(len(rows))},
+                ngettext("from %(n)s reporting entity,", "from %(n)s reporting entities,", entities) % {"n": entities},
+                _("%(first)s to %(last)s.") % {"first": years[0], "last": years[-1]},
+            ]
+        )
     else:
         summary = _("No published result is reported against this indicator yet.")
     columns = [_("Reported by"), _("Year"), _("Value"), _("Unit"), _("Sex"), _("Age"), _("Migratory status")]

@@ -53,12 +53,25 @@ TABLES = [
     ("change", "change", gettext_lazy("Change since the previous cycle")),
     ("principles", "principles", gettext_lazy("Guiding principles applied")),
     ("participation", "participation", gettext_lazy("Whole-of-society participation")),
+    ("sdg_targets", "sdg_targets", gettext_lazy("Contribution to the 2030 Agenda: records by SDG target")),
+    ("sdg_indicators", "sdg_indicators", gettext_lazy("Contribution to the 2030 Agenda: results by SDG indicator")),
     ("good_practices", "good_practices", gettext_lazy("Good practices")),
     ("annex", "records", gettext_lazy("Data annex: every record used")),
 ]
 STREAMED_TABLES = {"good_practices": GOOD_PRACTICE_COLUMNS, "annex": ANNEX_COLUMNS}
 # The content keys written as they are into data.json (besides the streamed tables).
-DATA_KEYS = ["scope", "totals", "coverage", "objectives", "status", "change", "principles", "participation"]
+DATA_KEYS = [
+    "scope",
+    "totals",
+    "coverage",
+    "objectives",
+    "status",
+    "change",
+    "principles",
+    "participation",
+    "sdg_targets",
+    "sdg_indicators",
+]
 
 
 def tables(content):
@@ -82,6 +95,8 @@ def tables(content):
 _EMPTY_COLUMNS = {
     "principles": ["principle", "name", "records"],
     "participation": ["entity_type", "records"],
+    "sdg_targets": ["target", "title", "records"],
+    "sdg_indicators": ["indicator", "title", "results", "entities", "first_year", "last_year"],
 }
 
 

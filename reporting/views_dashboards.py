@@ -158,7 +158,12 @@ def state_profile(request, iso3):
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=state.name),
         dashboards.principles(data["principles"], ref.principles, entity=state.name),
     ]
-    extra = {"entity": state, "kind": "state", "profile_url": state.get_absolute_url()}
+    extra = {
+        "entity": state,
+        "kind": "state",
+        "profile_url": state.get_absolute_url(),
+        "results_by_indicator": sdg.results_by_indicator(queryset),  # following the filters
+    }
     scope = ["state", "region", "subregion", "entity_kind"]
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, scope)
 

@@ -10,6 +10,7 @@ import logging
 from django.db import DatabaseError
 
 from commitments import filters
+from commitments.indicators import selectors as sdg
 from commitments.models import Organisation, StakeholderType, TargetGroup
 
 
@@ -26,6 +27,8 @@ def _enums():
         "region": ("string", _values(filters.region_choices())),
         "subregion": ("string", _values(filters.subregion_choices())),
         "principle": ("string", _values(filters.principle_choices())),
+        "sdg_target": ("string", _values(sdg.target_choices())),
+        "sdg_indicator": ("string", _values(sdg.indicator_choices())),
         "organisation": ("integer", list(Organisation.objects.filter(is_active=True).values_list("pk", flat=True))),
     }
 
@@ -72,6 +75,7 @@ def _write_enums(schemas):
         "principles": _values(filters.principle_choices()),
         "partners": list(StakeholderType.objects.values_list("slug", flat=True)),
         "groups_reached": list(TargetGroup.objects.values_list("slug", flat=True)),
+        "sdg_targets": [code for code, _label in sdg.target_choices() if "." in code],
     }
     for name, component in schemas.items():
         if not name.startswith(("EvidenceWrite", "EvidenceUpdate", "PatchedEvidence")):

@@ -162,6 +162,11 @@ def target_codes(evidence):
     return [link.item.code for link in evidence.framework_targets.select_related("item")]
 
 
+def target_codes_of(evidence):
+    """The tags' codes from a prefetched `framework_targets__item` (no query)."""
+    return [link.item.code for link in evidence.framework_targets.all()]
+
+
 def result_measure(result):
     """The measure keys of a result row ({} when it names no indicator)."""
     try:

@@ -43,6 +43,12 @@ def measuring(codes):
     return Q(Exists(measures))
 
 
+def order(codes):
+    """{code: position in the framework} of these SDG items: one query."""
+    rows = FrameworkItem.objects.filter(framework__code=SDG, code__in=list(codes)).values_list("code", "order")
+    return dict(rows)
+
+
 def titles(codes):
     """{code: title in the reader's language} of these SDG items: one query."""
     rows = FrameworkItem.objects.filter(framework__code=SDG, code__in=list(codes)).values_list("code", "titles")

@@ -3,6 +3,7 @@
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from commitments.indicators import selectors as sdg
 from commitments.models import Action, Evidence, Objective, StakeholderType
 from commitments.pledges import selectors as pledge_selectors
 from commitments.pledges.models import Pledge
@@ -105,6 +106,7 @@ def compile_content(report, spool=None):
             for slug, n in sorted(figures["participation"].items())
         ],
         "commitments": _commitments(report),
+        **_agenda_2030(current),
         # Bounded previews for the HTML and PDF; the data files and the XLSX stream every row.
         "good_practices_preview": good_practices,
         "good_practices_total": practices_total,
@@ -130,6 +132,22 @@ def _commitments(report):
             }
         }
     return {}
+
+
+def _agenda_2030(current):
+    """Contribution to the 2030 Agenda: records by SDG target, results by SDG indicator."""
+    targets, indicators = aggregates.by_sdg_target(current), aggregates.by_sdg_indicator(current)
+    titles = sdg.titles([*targets, *indicators])
+    order = sdg.order([*targets, *indicators])
+    return {
+        "sdg_targets": [
+            {"target": code, "title": titles.get(code, ""), "records": n}
+            for code, n in sorted(targets.items(), key=lambda pair: order.get(pair[0], 0))
+        ],
+        "sdg_indicators": [
+            {"indicator": code, "title": titles.get(code, ""), **row} for code, row in indicators.items()
+        ],
+    }
 
 
 def _change(report, covered, prev_covered, objectives, prev_objectives, statuses, prev_statuses):

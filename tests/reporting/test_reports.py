@@ -147,6 +147,8 @@ def test_same_data_and_cutoff_give_identical_data_files(evidence, reports_root):
         "change",
         "principles",
         "participation",
+        "sdg_targets",
+        "sdg_indicators",
         "good_practices",
         "records",
     ]

@@ -105,3 +105,38 @@ def test_action_state_and_record_pages_show_their_sdg_links(records, client):
     assert 'href="/sdg/10.7/"' in record and 'href="/sdg/10.7.1/"' in record
     empty = client.get("/states/FRA/").content.decode()
     assert "Results by SDG indicator" not in empty
+
+
+def test_page_queries_do_not_grow_with_the_data(records, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    urls = ["/sdg/", "/sdg/10/", "/sdg/10.7/", "/sdg/10.7.1/", "/states/MAR/", "/actions/6a/"]
+
+    def counts():
+        found = {}
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200, url
+            found[url] = len(queries)
+        return found
+
+    before = counts()
+    for n in range(12):
+        ev = EvidenceFactory(published=True, title=f"More {n}", member_state=MemberState.objects.get(iso3="FRA"))
+        EvidenceTarget.objects.create(evidence=ev, item=sdg("10.7"))
+        measured(ev, "10.7.1", 2020 + n % 5, n)
+        measured(records["mar"], "10.7.1", 2010 + n, n)
+    assert counts() == before
+    assert max(before.values()) <= 15, before
+
+
+def test_home_page_leads_to_the_sdg_index(framework, client):
+    assert 'href="/sdg/"' in client.get("/").content.decode()
+
+
+def test_dashboard_state_profile_groups_results_by_indicator_following_the_filters(records, client):
+    html = client.get("/dashboards/states/MAR/").content.decode()
+    assert "Results by SDG indicator" in html and 'href="/sdg/10.7.1/"' in html and "Zero recruitment fees" in html
+    filtered = client.get("/dashboards/states/MAR/?status=completed").content.decode()
+    assert "Results by SDG indicator" not in filtered  # MAR's record is under way: filtered out
