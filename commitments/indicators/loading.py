@@ -81,11 +81,21 @@ def _csv_items(text):
     return items
 
 
+def _limits(model, names):
+    """The database's length limits (PostgreSQL enforces them; SQLite does not), by field name."""
+    return {name: model._meta.get_field(name).max_length for name in names}
+
+
 def validate(document):
     """Every problem of the document at once, in plain words (empty list: it can be loaded)."""
     problems = []
     meta = document.get("framework") or {}
     problems += [f"framework: '{name}' is required" for name in FRAMEWORK_FIELDS if not str(meta.get(name, "")).strip()]
+    problems += [
+        f"framework: '{name}' is longer than {limit} characters"
+        for name, limit in _limits(IndicatorFramework, FRAMEWORK_FIELDS + ("source_url",)).items()
+        if len(str(meta.get(name) or "")) > limit
+    ]
     items = document.get("items")
     if not isinstance(items, list) or not items:
         return [*problems, "items: the framework has no items"]

@@ -18,7 +18,8 @@ SDG_ACTION_LINKS = FIXTURES_DIR / "source" / "sdg_action_links.yaml"
 # Source folder name -> the project's language code.
 SOURCE_LANGUAGES = {"en": "en", "fr": "fr", "es": "es", "ru": "ru", "ar": "ar", "zh-Hans": "zh-hans"}
 EXPECTED = {"goal": 17, "target": 169}
-SDG_VERSION = "sdg-translations 2.x (global indicator framework as published by open-sdg)"
+# The translations carry no release number of their own: the version names the copy taken.
+SDG_VERSION = "open-sdg sdg-translations"
 
 _KEY = re.compile(r"^(\d{1,2})(?:-([0-9a-z]{1,2}))?(?:-(\d{1,2}))?-(title|short)$")
 

@@ -149,3 +149,10 @@ def test_titles_fall_back_to_english_marked_as_english():
     assert in_language(titles, "fr") == ("Travail décent", "fr")
     assert in_language(titles, "ar") == ("Decent work", "en")
     assert in_language({"en": "x", "zh-hans": "y"}, "zh-hans") == ("y", "zh-hans")
+
+
+def test_a_framework_field_longer_than_the_database_allows_is_refused_in_words():
+    """PostgreSQL enforces varchar lengths (SQLite does not): the loader says so before writing."""
+    document = _document("v" * 41, ["1.1"])
+    assert "framework: 'version' is longer than 40 characters" in loading.validate(document)
+    assert len(SDG["framework"]["version"]) <= 40
