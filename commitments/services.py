@@ -387,6 +387,37 @@ def latest_revision(record):
     return Evidence.objects.filter(record=record).live_first().first()
 
 
+# --- Bulk transitions ----------------------------------------------------------------------------
+
+BULK_TRANSITIONS = {
+    "submit": lambda user, ev, comment: evidence_submit(user=user, evidence=ev),
+    "validate": lambda user, ev, comment: evidence_validate(user=user, evidence=ev, comment=comment),
+    "return": lambda user, ev, comment: evidence_return(user=user, evidence=ev, comment=comment),
+}
+
+
+def bulk_transition(*, user, name, evidence_list, comment=""):
+    """Run one transition on many revisions: [(evidence, error message or None)], one per revision.
+
+    Each revision goes through the very service a single transition uses (same checks on the
+    locked row, its own transaction, one history step); a refusal stops only that revision and
+    says why. A return without a comment is refused for all before anything is written."""
+    if name == "return" and not (comment or "").strip():
+        raise ValidationError({"comment": [_("Say what needs to change: a comment is required to return a record.")]})
+    run = BULK_TRANSITIONS[name]
+    outcome = []
+    for evidence in evidence_list:
+        try:
+            outcome.append((run(user, evidence, comment), None))
+        except PermissionDenied as exc:
+            outcome.append((evidence, str(exc) or _("You are not allowed to do this with this record.")))
+        except ValidationError as exc:
+            outcome.append((evidence, " ".join(exc.messages)))
+        except WorkflowError as exc:
+            outcome.append((evidence, str(exc)))
+    return outcome
+
+
 # --- Attachments --------------------------------------------------------------------------------
 
 ALLOWED_TYPES = {

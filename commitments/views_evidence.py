@@ -491,6 +491,61 @@ def single_reviewer(request):
     return render(request, "commitments/single_reviewer.html", {"page": page})
 
 
+# --- Bulk transitions ----------------------------------------------------------------------------
+
+BULK_LIMIT = 500
+BULK_TITLES = {
+    "submit": _("Submit records for review"),
+    "validate": _("Validate and publish records"),
+    "return": _("Return records with a comment"),
+}
+
+
+def _bulk_candidates(user, name):
+    """The revisions offered for a bulk transition (the services check each one again)."""
+    if name == "submit":
+        profile = permissions.profile_of(user)
+        if permissions.can_record_for(user) is None:
+            raise PermissionDenied(_("Only people reporting for a Member State or an organisation submit records."))
+        rows = Evidence.objects.filter(permissions.entity_filter(profile), review_state__in=[S.DRAFT, S.RETURNED])
+    else:
+        rows = _review_scope(user, include_states=False).filter(review_state=S.SUBMITTED)
+    return rows.select_related(*LIST_RELATED).order_by("primary_action__objective__number", "title", "id")
+
+
+@login_required
+def bulk_transition(request, name):
+    """Submit (contributors), validate or return (reviewers) many records at once; every record
+    reported back as done or refused, with the reason."""
+    if name not in BULK_TITLES:
+        raise Http404
+    candidates = _bulk_candidates(request.user, name)
+    context = {"name": name, "title": BULK_TITLES[name], "limit": BULK_LIMIT}
+    if request.method != "POST":
+        context["candidates"] = candidates[:BULK_LIMIT]
+        return render(request, "commitments/bulk.html", context)
+    ids = [int(pk) for pk in request.POST.getlist("evidence") if pk.isdigit()][:BULK_LIMIT]
+    # Any id the user may see is tried (the services refuse what is not theirs, and say so).
+    chosen = permissions.visible_evidence(request.user).filter(pk__in=ids).select_related(*LIST_RELATED)
+    found = {ev.pk: ev for ev in chosen}
+    comment = request.POST.get("comment", "")
+    try:
+        outcome = services.bulk_transition(
+            user=request.user, name=name, evidence_list=[found[pk] for pk in ids if pk in found], comment=comment
+        )
+    except ValidationError as exc:
+        context.update(candidates=candidates[:BULK_LIMIT], error=" ".join(exc.messages), selected=set(ids))
+        return render(request, "commitments/bulk.html", context, status=400)
+    missing = [pk for pk in ids if pk not in found]
+    context.update(
+        outcome=outcome,
+        done=sum(1 for _ev, error in outcome if error is None),
+        refused=sum(1 for _ev, error in outcome if error is not None) + len(missing),
+        missing=missing,
+    )
+    return render(request, "commitments/bulk.html", context)
+
+
 # --- People of a State --------------------------------------------------------------------------
 
 

@@ -171,6 +171,9 @@ PAGES = {
         reverse("commitments:review_queue"),
         reverse("commitments:review_queue") + "?all=1",
     ],
+    "commitments:bulk": lambda w: [
+        reverse("commitments:bulk", args=[name]) for name in ("submit", "validate", "return")
+    ],
     "commitments:single_reviewer": lambda w: [reverse("commitments:single_reviewer")],
     "commitments:workbook": lambda w: [reverse("commitments:workbook")],
     "commitments:workbook_download": lambda w: [reverse("commitments:workbook_download")],
