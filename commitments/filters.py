@@ -58,7 +58,9 @@ def action_code(value):
 
 
 def objective_choices():
-    return [(str(n), str(n)) for n in Objective.objects.values_list("number", flat=True)]
+    """Numbered titles ("13. Use migration detention only as a measure of last resort ..."): a bare
+    number tells a new user nothing."""
+    return [(str(n), f"{n}. {title}") for n, title in Objective.objects.values_list("number", "title")]
 
 
 def action_choices():

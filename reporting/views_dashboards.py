@@ -110,7 +110,12 @@ def global_dashboard(request):
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles),
     ]
-    return _render(request, "reporting/dashboard.html", filterset, charts, data["totals"])
+    # Ways into the profiles: every objective, and the States with published evidence here.
+    extra = {
+        "objective_numbers": ref.objectives,
+        "reporting_states": [(iso3, name) for iso3, name in ref.states if iso3 in data["by_state"]],
+    }
+    return _render(request, "reporting/dashboard.html", filterset, charts, data["totals"], extra)
 
 
 def state_profile(request, iso3):
@@ -123,7 +128,12 @@ def state_profile(request, iso3):
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=state.name),
         dashboards.principles(data["principles"], ref.principles, entity=state.name),
     ]
-    extra = {"entity": state, "kind": "state", "profile_url": state.get_absolute_url()}
+    extra = {
+        "entity": state,
+        "kind": "state",
+        "profile_url": state.get_absolute_url(),
+        "list_query": f"state={state.iso3}",
+    }
     scope = ["state", "region", "subregion", "entity_kind"]
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, scope)
 
@@ -141,7 +151,12 @@ def objective_profile(request, number):
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles),
     ]
-    extra = {"entity": objective, "kind": "objective", "profile_url": objective.get_absolute_url()}
+    extra = {
+        "entity": objective,
+        "kind": "objective",
+        "profile_url": objective.get_absolute_url(),
+        "list_query": f"objective={objective.number}",
+    }
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, ["objective"])
 
 
@@ -156,7 +171,13 @@ def action_profile(request, slug):
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles),
     ]
-    extra = {"entity": action, "kind": "action", "profile_url": action.get_absolute_url()}
+    extra = {
+        "entity": action,
+        "kind": "action",
+        "profile_url": action.get_absolute_url(),
+        "list_query": f"action={action_slug(action.code)}",
+        "objective_profile": action.objective.number,
+    }
     return _render(
         request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, ["action", "objective"]
     )
@@ -173,7 +194,12 @@ def organisation_profile(request, pk):
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=name),
         dashboards.principles(data["principles"], ref.principles, entity=name),
     ]
-    extra = {"entity": organisation, "kind": "organisation", "profile_url": organisation.get_absolute_url()}
+    extra = {
+        "entity": organisation,
+        "kind": "organisation",
+        "profile_url": organisation.get_absolute_url(),
+        "list_query": f"organisation={organisation.pk}",
+    }
     scope = ["organisation", "entity_kind", "state"]
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, scope)
 
