@@ -6,9 +6,13 @@ keys (objective number, action code, ISO3), so evidence keeps pointing at the sa
 a corrected text is reloaded.
 """
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .names import area_name, state_name
 
 
 class Instrument(models.Model):
@@ -138,7 +142,15 @@ class MemberState(models.Model):
         verbose_name = _("Member State")
 
     def __str__(self):
-        return self.name
+        return state_name(self)
+
+    @property
+    def local_region(self):
+        return area_name(self.region)
+
+    @property
+    def local_subregion(self):
+        return area_name(self.subregion)
 
     def natural_key(self):
         return (self.iso3,)
@@ -159,7 +171,7 @@ class StakeholderType(models.Model):
         verbose_name = _("stakeholder type")
 
     def __str__(self):
-        return self.name
+        return gettext(self.name)  # marked in framework.STAKEHOLDER_TYPES
 
     def natural_key(self):
         return (self.slug,)
@@ -177,7 +189,7 @@ class TargetGroup(models.Model):
         verbose_name = _("group reached")
 
     def __str__(self):
-        return self.name
+        return gettext(self.name)  # marked in framework.TARGET_GROUPS
 
     def natural_key(self):
         return (self.slug,)
@@ -226,6 +238,8 @@ class Profile(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     member_state = models.ForeignKey(MemberState, null=True, blank=True, on_delete=models.PROTECT)
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT)
+    # The language chosen on the switcher: pages after log-in, e-mails and reminders. Empty: never chosen.
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
 
     class Meta:
         verbose_name = _("profile")
@@ -479,3 +493,24 @@ class EvidenceEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DataVersion(models.Model):
+    """One row: counters bumped in the same transaction as every write readers could see.
+
+    `public` moves when what anyone may read changes (a validation, a withdrawal, the framework,
+    an organisation or a State); `private` moves on every write, drafts included. Caches of
+    pages, figures and counts are keyed by these numbers and ETags are made from them, so a
+    change is visible on the very next request and nothing cached is ever stale.
+    See `commitments.dataversion`.
+    """
+
+    public = models.PositiveBigIntegerField(default=1)
+    private = models.PositiveBigIntegerField(default=1)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("data version")
+
+    def __str__(self):
+        return f"{self.public}/{self.private}"

@@ -23,7 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import cycles, permissions
+from . import cycles, dataversion, extensions, permissions
+from .indicators import evidence as framework_links
 from .models import Attachment, Evidence, EvidenceEvent, EvidenceLink, EvidenceResult, Profile, Role
 
 S = Evidence.ReviewState
@@ -39,7 +40,7 @@ SCALAR_FIELDS = [
     "good_practice",
 ]
 M2M_FIELDS = ["other_actions", "principles", "partners", "groups_reached"]
-CONTENT_FIELDS = SCALAR_FIELDS + M2M_FIELDS + ["links", "results"]
+CONTENT_FIELDS = SCALAR_FIELDS + M2M_FIELDS + ["links", "results", "sdg_targets"]
 
 
 class WorkflowError(Exception):
@@ -86,10 +87,19 @@ def snapshot(evidence):
     data["groups_reached"] = sorted(g.name for g in evidence.groups_reached.all())
     data["links"] = [{"url": link.url, "label": link.label} for link in evidence.links.all()]
     data["results"] = [
-        {"indicator": r.indicator, "value": str(r.value), "unit": r.unit, "year": r.year}
-        for r in evidence.results.all()
+        {
+            "indicator": r.indicator,
+            "value": str(r.value),
+            "unit": r.unit,
+            "year": r.year,
+            **framework_links.result_measure(r),
+        }
+        for r in evidence.results.select_related("measure__item")
     ]
+    data["sdg_targets"] = framework_links.target_codes(evidence)
     data["attachments"] = [f"{a.original_name} ({a.sha256[:12]})" for a in evidence.attachments.all()]
+    for part in extensions.EVIDENCE_PARTS:
+        data[part.name] = part.snapshot(evidence)
     return data
 
 
@@ -97,8 +107,14 @@ def _diff(before, after):
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+# Transitions that change what the public sees (the published revision comes or goes).
+PUBLIC_KINDS = (EvidenceEvent.Kind.VALIDATED, EvidenceEvent.Kind.WITHDRAWN)
+
+
 def _record(evidence, kind, actor, *, before=None, reason="", from_state="", **extra):
+    """The history entry of a write, and the data version's bump, in the write's transaction."""
     after = snapshot(evidence)
+    dataversion.bump(public=kind in PUBLIC_KINDS or evidence.is_published)
     EvidenceEvent.objects.create(
         record=evidence.record,
         evidence=evidence,
@@ -129,6 +145,8 @@ def validate_content(data):
     primary = data.get("primary_action")
     if primary is not None and primary in (data.get("other_actions") or []):
         errors["other_actions"] = [_("The primary action is already linked; choose other actions here.")]
+    for field, messages in framework_links.problems(data).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
@@ -149,7 +167,14 @@ def _apply(evidence, data):
         )
     if "results" in data:
         evidence.results.all().delete()
-        EvidenceResult.objects.bulk_create(EvidenceResult(evidence=evidence, **r) for r in data["results"])
+        rows = [framework_links.split_result(r) for r in data["results"]]
+        saved = EvidenceResult.objects.bulk_create(EvidenceResult(evidence=evidence, **fields) for fields, _m in rows)
+        framework_links.save_measures(zip(saved, (measure for _f, measure in rows), strict=True))
+    if "sdg_targets" in data:
+        framework_links.set_targets(evidence, data["sdg_targets"])
+    for part in extensions.EVIDENCE_PARTS:
+        if part.name in data:
+            part.apply(evidence, data[part.name])
 
 
 def evidence_create(*, user, data, kind=EvidenceEvent.Kind.CREATED):
@@ -158,6 +183,7 @@ def evidence_create(*, user, data, kind=EvidenceEvent.Kind.CREATED):
     if entity is None:
         raise PermissionDenied(_("Only people reporting for a Member State or an organisation can record evidence."))
     validate_content(data)
+    extensions.clean_parts(user, entity, data)
     with transaction.atomic():
         evidence = Evidence(record=uuid.uuid4(), created_by=user)
         if permissions.profile_of(user).member_state_id:
@@ -187,6 +213,7 @@ def evidence_update(*, user, evidence, data, expected_version, reason="", kind=E
             )
         if current.version != expected_version:
             raise StaleEdit(current, expected_version)
+        extensions.clean_parts(user, current.entity, data)
         before = snapshot(current)
         current.version += 1
         _apply(current, data)
@@ -362,10 +389,12 @@ def evidence_reopen(*, user, evidence, reason=""):
         EvidenceLink.objects.bulk_create(
             EvidenceLink(evidence=revision, url=x.url, label=x.label) for x in current.links.all()
         )
-        EvidenceResult.objects.bulk_create(
+        old_results = list(current.results.all())
+        new_results = EvidenceResult.objects.bulk_create(
             EvidenceResult(evidence=revision, indicator=r.indicator, value=r.value, unit=r.unit, year=r.year)
-            for r in current.results.all()
+            for r in old_results
         )
+        framework_links.copy_to_revision(current, revision, zip(old_results, new_results, strict=True))
         # Files are shared, not copied: the old revision keeps its own Attachment rows.
         Attachment.objects.bulk_create(
             Attachment(
@@ -379,6 +408,8 @@ def evidence_reopen(*, user, evidence, reason=""):
             )
             for a in current.attachments.all()
         )
+        for part in extensions.EVIDENCE_PARTS:
+            part.copy(current, revision)
         _record(revision, EvidenceEvent.Kind.REOPENED, user, before=snapshot(current), reason=reason)
     return revision
 

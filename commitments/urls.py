@@ -25,6 +25,7 @@ urlpatterns = [
     path("review/single-reviewer/", views_evidence.single_reviewer, name="single_reviewer"),
     path("workspace/workbook/", views_workbook.workbook_page, name="workbook"),
     path("workspace/workbook/download/", views_workbook.workbook_download, name="workbook_download"),
+    path("organisations/search.json", views_public.organisation_search, name="organisation_search"),
     path("organisations/<int:pk>/", views_evidence.organisation_detail, name="organisation"),
     path("states/<str:iso3>/", views_evidence.state_detail, name="state"),
 ]

@@ -75,7 +75,26 @@ class Milestone(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "year"], name="milestone_unique_kind_year")]
 
     def __str__(self):
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self):
+        """The title in the reader's language ("Rapport du Secrétaire général 2024"), not the stored one."""
+        return self.title_for(self.kind, self.year) or self.title
+
+    @staticmethod
+    def title_for(kind, year):
+        template = MILESTONE_TITLES.get(kind)
+        return template % year if template else ""
+
+
+# A milestone's title, rendered at display time (Milestone.title keeps the English one for the admin).
+MILESTONE_TITLES = {
+    Milestone.Kind.IMRF: _("International Migration Review Forum %s"),
+    Milestone.Kind.REGIONAL_REVIEW: _("Regional reviews %s"),
+    Milestone.Kind.SG_REPORT: _("Report of the Secretary-General %s"),
+    Milestone.Kind.GFMD: _("Global Forum on Migration and Development %s"),
+}
 
 
 class ReportKind(models.TextChoices):
@@ -263,6 +282,36 @@ def _never_delete_a_complete_reports_file(sender, instance, **kwargs):
     # A compilation replaces the rows of its own unfinished report; a complete report's are final.
     if Report.objects.filter(pk=instance.report_id, status=Report.Status.COMPLETE).exists():
         raise ImmutableReport(f"Report {instance.report_id} is complete: its files cannot be deleted")
+
+
+class ReportPart(models.Model):
+    """One format of a report being compiled, by its own task in parallel with the others: its
+    state for the report page's progress, and its file's size and checksum once written (the
+    report is published only when every part is done)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Writing")
+        DONE = "done", _("Written")
+        FAILED = "failed", _("Failed")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="parts")
+    format = models.CharField(_("format"), max_length=6, choices=ReportFile.Format.choices)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    # The compile run (Report.started_at) this part belongs to: a stale run's parts are ignored.
+    claimed_at = models.DateTimeField(_("compile run"))
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["report", "format"], name="reportpart_unique_format")]
+
+    def __str__(self):
+        return f"{self.report_id} {self.format} {self.state}"
 
 
 class ReminderLog(models.Model):

@@ -4,8 +4,11 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from commitments.models import Action, Evidence, Objective, StakeholderType
+from commitments.pledges import selectors as pledge_selectors
+from commitments.pledges.models import Pledge
 
 from .. import aggregates
+from ..models import ReportKind
 from ..report_layout import ANNEX_COLUMNS, GOOD_PRACTICE_COLUMNS, good_practice_row
 from ..report_layout import stream_tables as _stream_content
 from . import annex
@@ -101,6 +104,7 @@ def compile_content(report, spool=None):
             {"entity_type": _("Member States") if slug == "member-state" else type_names.get(slug, slug), "records": n}
             for slug, n in sorted(figures["participation"].items())
         ],
+        "commitments": _commitments(report),
         # Bounded previews for the HTML and PDF; the data files and the XLSX stream every row.
         "good_practices_preview": good_practices,
         "good_practices_total": practices_total,
@@ -109,6 +113,23 @@ def compile_content(report, spool=None):
         # Every annex row, re-iterable: the spool, or the query read afresh (see stream_tables).
         "rows": rows,
     }
+
+
+def _commitments(report):
+    """What States committed to themselves: a State's plan and pledges (national report), or
+    pledges by type, status and objective and plan adoption by region (global report)."""
+    cutoff = report.data_cutoff
+    if report.kind == ReportKind.NATIONAL:
+        return {"national": pledge_selectors.national_section(report.member_state, cutoff, today=cutoff.date())}
+    if report.kind == ReportKind.GLOBAL:
+        pledges = Pledge.objects.filter(validated_at__lt=cutoff)
+        return {
+            "global": {
+                **pledge_selectors.pledge_counts(pledges),
+                "plans_by_region": pledge_selectors.plan_adoption_by_region(cutoff),
+            }
+        }
+    return {}
 
 
 def _change(report, covered, prev_covered, objectives, prev_objectives, statuses, prev_statuses):
