@@ -53,12 +53,28 @@ TABLES = [
     ("change", "change", gettext_lazy("Change since the previous cycle")),
     ("principles", "principles", gettext_lazy("Guiding principles applied")),
     ("participation", "participation", gettext_lazy("Whole-of-society participation")),
+    # National reports only (None elsewhere, and then not written): para 53's stakeholders.
+    (
+        "stakeholders_in_state",
+        "stakeholders_in_state",
+        gettext_lazy("Contributions of stakeholders based in the State"),
+    ),
     ("good_practices", "good_practices", gettext_lazy("Good practices")),
     ("annex", "records", gettext_lazy("Data annex: every record used")),
 ]
 STREAMED_TABLES = {"good_practices": GOOD_PRACTICE_COLUMNS, "annex": ANNEX_COLUMNS}
 # The content keys written as they are into data.json (besides the streamed tables).
-DATA_KEYS = ["scope", "totals", "coverage", "objectives", "status", "change", "principles", "participation"]
+DATA_KEYS = [
+    "scope",
+    "totals",
+    "coverage",
+    "objectives",
+    "status",
+    "change",
+    "principles",
+    "participation",
+    "stakeholders_in_state",
+]
 
 
 def tables(content):
@@ -73,7 +89,9 @@ def tables(content):
         if key in STREAMED_TABLES:
             result.append((key, name, str(heading), STREAMED_TABLES[key], None))
             continue
-        rows = summary if key == "summary" else content[key]
+        rows = summary if key == "summary" else content.get(key)
+        if rows is None:
+            continue  # a section this kind of report does not have
         columns = list(rows[0]) if rows else _EMPTY_COLUMNS.get(key, [])
         result.append((key, name, str(heading), columns, [[row[c] for c in columns] for row in rows]))
     return result
@@ -82,6 +100,15 @@ def tables(content):
 _EMPTY_COLUMNS = {
     "principles": ["principle", "name", "records"],
     "participation": ["entity_type", "records"],
+    "stakeholders_in_state": [
+        "organisation",
+        "stakeholder_type",
+        "title",
+        "primary_action",
+        "status",
+        "validated_on",
+        "record",
+    ],
 }
 
 

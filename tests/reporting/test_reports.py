@@ -147,6 +147,7 @@ def test_same_data_and_cutoff_give_identical_data_files(evidence, reports_root):
         "change",
         "principles",
         "participation",
+        "stakeholders_in_state",  # national reports: para 53 (tests/reporting/test_national_stakeholders.py)
         "good_practices",
         "records",
     ]
