@@ -91,13 +91,16 @@ def subregion_choices():
 
 
 def organisations_for(request):
-    """Organisations a user may pick: active ones (the secretariat: all; editors: also their own)."""
+    """Organisations a user may pick: active ones, and closed ones whose published records stay
+    public (the secretariat: all; editors: also their own). A closed organisation's page links
+    to its records; refusing the filter would answer 400 in the API and an error on its profile."""
     user = getattr(request, "user", None)
     if permissions.is_secretariat(user):
         return Organisation.objects.all()
     profile = permissions.profile_of(user)
     own = Q(pk=profile.organisation_id) if profile and profile.organisation_id else Q(pk__in=[])
-    return Organisation.objects.filter(Q(is_active=True) | own)
+    published = Exists(Evidence.objects.filter(organisation=OuterRef("pk"), is_published=True))
+    return Organisation.objects.filter(Q(is_active=True) | own | published)
 
 
 def search_organisations(queryset, text, limit=20):

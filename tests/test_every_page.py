@@ -271,3 +271,40 @@ def test_exports_of_observer_states_hold_their_records(client, world):
     response = client.get(reverse("commitments:evidence_export", args=["csv"]) + "?state=PSE")
     body = io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")).read()
     assert "Observer measure PSE" in body and "Observer measure VAT" not in body
+
+
+def test_the_api_reads_hostile_data_for_every_visitor(client, world):
+    """The API's reads over the same world: every record, observer States, closed organisations."""
+    urls = [
+        "/api/v1/evidence/",
+        "/api/v1/evidence/?state=VAT",
+        f"/api/v1/evidence/?organisation={world['inactive'].pk}",
+        "/api/v1/states/vat/",
+        "/api/v1/states/pse/",
+        "/api/v1/organisations/",
+        f"/api/v1/organisations/{world['homeless'].pk}/",
+        *(f"/api/v1/evidence/{ev.record}/" for ev in world["records"].values()),
+    ]
+    failures = []
+    for visitor in VISITORS:
+        _login(client, world, visitor)
+        for url in urls:
+            try:
+                status = client.get(url).status_code
+            except Exception as exc:  # noqa: BLE001 - reported with the others
+                failures.append(f"{visitor} GET {url}: {type(exc).__name__}: {exc}")
+                continue
+            if status not in (200, 403, 404):
+                failures.append(f"{visitor} GET {url}: {status}")
+    assert not failures, "\n".join(failures)
+    _login(client, world, "anonymous")
+    assert client.get("/api/v1/evidence/?state=PSE").json()["count"] == 1
+
+
+def test_a_closed_organisations_published_records_can_be_filtered(client, world):
+    """Its page links to its list and profile; neither may refuse the organisation as unknown."""
+    org = world["inactive"]
+    response = client.get(reverse("dashboards:organisation", args=[org.pk]))
+    assert not response.context["filter_errors"]
+    listed = client.get(f"/api/v1/evidence/?organisation={org.pk}").json()
+    assert [r["title"] for r in listed["results"]] == ["Published by a closed organisation"]
