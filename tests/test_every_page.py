@@ -178,6 +178,11 @@ PAGES = {
     "commitments:workbook": lambda w: [reverse("commitments:workbook")],
     "commitments:workbook_download": lambda w: [reverse("commitments:workbook_download")],
     "commitments:organisation": lambda w: _orgs(w, "commitments:organisation"),
+    "commitments:organisation_search": lambda w: [
+        reverse("commitments:organisation_search") + query for query in ("?q=Closed", "?q=Nowhere", "?q=")
+    ],
+    "reporting:sdg_index": lambda w: [reverse("reporting:sdg_index")],
+    "reporting:sdg_item": lambda w: [reverse("reporting:sdg_item", args=[code]) for code in ("10", "10.7", "10.7.2")],
     "commitments:state": lambda w: [reverse("commitments:state", args=[iso3]) for iso3 in ("MAR", "VAT", "PSE")],
     "dashboards:global": lambda w: [
         reverse("dashboards:global") + query for query in ("", "?state=VAT", "?region=Europe", "?objective=13")
