@@ -366,15 +366,26 @@ def _history(user, evidence):
     return events
 
 
+def _four_eyes_refusal(user, evidence):
+    """Why this reviewer may not validate this revision (they wrote it), or "" if they may."""
+    try:
+        services.four_eyes(evidence, user)
+    except services.WorkflowError as exc:
+        return str(exc)
+    return ""
+
+
 def _allowed(user, evidence, latest):
     """The workflow buttons this user may use on this revision (services check again)."""
     member, reviewer = permissions.is_member(user, evidence), permissions.can_review(user, evidence)
     state = evidence.review_state
+    refusal = _four_eyes_refusal(user, evidence) if reviewer and state == S.SUBMITTED else ""
     return {
         "edit": member and evidence.is_editable,
         "submit": member and state in (S.DRAFT, S.RETURNED),
         "return": reviewer and state == S.SUBMITTED,
-        "validate": reviewer and state == S.SUBMITTED,
+        "validate": reviewer and state == S.SUBMITTED and not refusal,
+        "four_eyes": refusal,
         "withdraw": permissions.can_withdraw(user, evidence),
         "reopen": member and state == S.VALIDATED and latest,
     }
@@ -401,7 +412,7 @@ def evidence_detail(request, record):
         "published": published,
         "newer_in_review": published is not None and published["revision"] < evidence.revision,
         "allowed": allowed,
-        "any_action": any(allowed.values()),
+        "any_action": any(value for name, value in allowed.items() if name != "four_eyes"),
         "return_form": ReturnForm(),
         "other_actions": evidence.other_actions.all(),
         "principles": evidence.principles.all(),
