@@ -62,7 +62,9 @@ def action_code(value):
 
 
 def objective_choices():
-    return [(str(n), str(n)) for n in Objective.objects.values_list("number", flat=True)]
+    """Numbered titles ("13. Use migration detention only as a measure of last resort ..."): a bare
+    number tells a new user nothing."""
+    return [(str(n), f"{n}. {title}") for n, title in Objective.objects.values_list("number", "title")]
 
 
 def action_choices():
@@ -89,13 +91,16 @@ def subregion_choices():
 
 
 def organisations_for(request):
-    """Organisations a user may pick: active ones (the secretariat: all; editors: also their own)."""
+    """Organisations a user may pick: active ones, and closed ones whose published records stay
+    public (the secretariat: all; editors: also their own). A closed organisation's page links
+    to its records; refusing the filter would answer 400 in the API and an error on its profile."""
     user = getattr(request, "user", None)
     if permissions.is_secretariat(user):
         return Organisation.objects.all()
     profile = permissions.profile_of(user)
     own = Q(pk=profile.organisation_id) if profile and profile.organisation_id else Q(pk__in=[])
-    return Organisation.objects.filter(Q(is_active=True) | own)
+    published = Exists(Evidence.objects.filter(organisation=OuterRef("pk"), is_published=True))
+    return Organisation.objects.filter(Q(is_active=True) | own | published)
 
 
 def search_organisations(queryset, text, limit=20):

@@ -11,7 +11,10 @@ writes evidence.
     validated -> reopen: a new revision (draft) while the validated one stays published
 """
 
+import csv
 import hashlib
+import io
+import re
 import uuid
 
 from django.conf import settings
@@ -415,6 +418,37 @@ def latest_revision(record):
     return Evidence.objects.filter(record=record).live_first().first()
 
 
+# --- Bulk transitions ----------------------------------------------------------------------------
+
+BULK_TRANSITIONS = {
+    "submit": lambda user, ev, comment: evidence_submit(user=user, evidence=ev),
+    "validate": lambda user, ev, comment: evidence_validate(user=user, evidence=ev, comment=comment),
+    "return": lambda user, ev, comment: evidence_return(user=user, evidence=ev, comment=comment),
+}
+
+
+def bulk_transition(*, user, name, evidence_list, comment=""):
+    """Run one transition on many revisions: [(evidence, error message or None)], one per revision.
+
+    Each revision goes through the very service a single transition uses (same checks on the
+    locked row, its own transaction, one history step); a refusal stops only that revision and
+    says why. A return without a comment is refused for all before anything is written."""
+    if name == "return" and not (comment or "").strip():
+        raise ValidationError({"comment": [_("Say what needs to change: a comment is required to return a record.")]})
+    run = BULK_TRANSITIONS[name]
+    outcome = []
+    for evidence in evidence_list:
+        try:
+            outcome.append((run(user, evidence, comment), None))
+        except PermissionDenied as exc:
+            outcome.append((evidence, str(exc) or _("You are not allowed to do this with this record.")))
+        except ValidationError as exc:
+            outcome.append((evidence, " ".join(exc.messages)))
+        except WorkflowError as exc:
+            outcome.append((evidence, str(exc)))
+    return outcome
+
+
 # --- Attachments --------------------------------------------------------------------------------
 
 ALLOWED_TYPES = {
@@ -427,19 +461,35 @@ ALLOWED_TYPES = {
     "image/jpeg": "JPEG",
     "text/csv": "CSV",
 }
+# The extensions a download may carry for each accepted type; the first is the one given.
+EXTENSIONS = {
+    "application/pdf": [".pdf"],
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"],
+    "application/vnd.oasis.opendocument.text": [".odt"],
+    "application/vnd.oasis.opendocument.spreadsheet": [".ods"],
+    "image/png": [".png"],
+    "image/jpeg": [".jpg", ".jpeg"],
+    "text/csv": [".csv"],
+}
+CSV_DELIMITERS = ",;\t"
+# Anything a browser or a spreadsheet could take for markup: <tag, </tag, <!doctype, <?xml.
+MARKUP = re.compile(r"<\s*[A-Za-z!/?]")
 
 
 def sniff_type(head, name):
-    """The content type read from the file's bytes; the file name is never trusted."""
+    """The content type read from the file's bytes; the file name is never trusted.
+
+    Only binary formats are recognised here; text is CSV only if `is_clean_csv` says so."""
     import filetype
 
     kind = filetype.guess(head)
-    if kind is not None:
-        mime = kind.mime
-        if mime == "application/zip" or mime.startswith("application/vnd."):
-            return _office_type(head) or mime
-        return mime
-    return "text/csv" if _looks_like_csv(head) else None
+    if kind is None:
+        return None
+    mime = kind.mime
+    if mime == "application/zip" or mime.startswith("application/vnd."):
+        return _office_type(head) or mime
+    return mime
 
 
 def _office_type(head):
@@ -455,13 +505,41 @@ def _office_type(head):
     return None
 
 
-def _looks_like_csv(head):
+def is_clean_csv(name, data):
+    """A table a spreadsheet opens as data and a browser never renders: a .csv name, UTF-8 text
+    without NUL or markup, and one delimiter giving the same number (2 or more) of columns on
+    every row. Reads the whole file (uploads are bounded by MAX_UPLOAD_MB): markup may come late."""
+    if not name.lower().endswith(".csv"):
+        return False
     try:
-        text = head.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return False
-    lines = [line for line in text.splitlines()[:5] if line.strip()]
-    return bool(lines) and "\x00" not in text and all("," in line or ";" in line for line in lines)
+    if not text.strip() or "\x00" in text or MARKUP.search(text):
+        return False
+    return any(_consistent_columns(text, delimiter) for delimiter in CSV_DELIMITERS)
+
+
+def _consistent_columns(text, delimiter):
+    try:
+        widths = {
+            len(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True) if row
+        }
+    except csv.Error:
+        return False
+    return len(widths) == 1 and widths.pop() >= 2
+
+
+def download_name(original_name, content_type):
+    """The uploaded name with the extension of the type that was checked: notice.html holding
+    a PDF is served as notice.pdf, so no browser or desktop opens it as something else."""
+    extensions = EXTENSIONS.get(content_type)
+    if not extensions:
+        return original_name
+    stem, dot, ext = original_name.rpartition(".")
+    if dot and f".{ext.lower()}" in extensions:
+        return original_name
+    return f"{stem if dot else original_name}{extensions[0]}"
 
 
 def check_upload(upload):
@@ -477,9 +555,16 @@ def check_upload(upload):
     head = upload.read(8192)
     upload.seek(0)
     mime = sniff_type(head, upload.name)
+    if mime is None:
+        data = b"".join(upload.chunks())
+        upload.seek(0)
+        mime = "text/csv" if is_clean_csv(upload.name, data) else None
     if mime not in ALLOWED_TYPES:
         raise ValidationError(
-            _("%(name)s is not a file type the monitor accepts. Attach PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG or CSV.")
+            _(
+                "%(name)s is not a file type the monitor accepts. Attach PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, "
+                "or CSV (a .csv file of UTF-8 text, the same number of columns on every row)."
+            )
             % {"name": upload.name}
         )
     return mime

@@ -21,6 +21,7 @@ urlpatterns = [
     path("workspace/people/", views_evidence.people, name="people"),
     path("workspace/people/<int:user_id>/deactivate/", views_evidence.person_deactivate, name="person_deactivate"),
     path("review/", views_evidence.review_queue, name="review_queue"),
+    re_path(r"^workspace/bulk/(?P<name>submit|validate|return)/$", views_evidence.bulk_transition, name="bulk"),
     path("review/single-reviewer/", views_evidence.single_reviewer, name="single_reviewer"),
     path("workspace/workbook/", views_workbook.workbook_page, name="workbook"),
     path("workspace/workbook/download/", views_workbook.workbook_download, name="workbook_download"),

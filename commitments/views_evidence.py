@@ -366,15 +366,26 @@ def _history(user, evidence):
     return events
 
 
+def _four_eyes_refusal(user, evidence):
+    """Why this reviewer may not validate this revision (they wrote it), or "" if they may."""
+    try:
+        services.four_eyes(evidence, user)
+    except services.WorkflowError as exc:
+        return str(exc)
+    return ""
+
+
 def _allowed(user, evidence, latest):
     """The workflow buttons this user may use on this revision (services check again)."""
     member, reviewer = permissions.is_member(user, evidence), permissions.can_review(user, evidence)
     state = evidence.review_state
+    refusal = _four_eyes_refusal(user, evidence) if reviewer and state == S.SUBMITTED else ""
     return {
         "edit": member and evidence.is_editable,
         "submit": member and state in (S.DRAFT, S.RETURNED),
         "return": reviewer and state == S.SUBMITTED,
-        "validate": reviewer and state == S.SUBMITTED,
+        "validate": reviewer and state == S.SUBMITTED and not refusal,
+        "four_eyes": refusal,
         "withdraw": permissions.can_withdraw(user, evidence),
         "reopen": member and state == S.VALIDATED and latest,
     }
@@ -401,7 +412,7 @@ def evidence_detail(request, record):
         "published": published,
         "newer_in_review": published is not None and published["revision"] < evidence.revision,
         "allowed": allowed,
-        "any_action": any(allowed.values()),
+        "any_action": any(value for name, value in allowed.items() if name != "four_eyes"),
         "return_form": ReturnForm(),
         "other_actions": evidence.other_actions.all(),
         "principles": evidence.principles.all(),
@@ -477,7 +488,10 @@ def attachment_download(request, pk):
     except FileNotFoundError as exc:
         raise Http404 from exc
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+        handle,
+        as_attachment=True,
+        filename=services.download_name(attachment.original_name, attachment.content_type),
+        content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -530,6 +544,61 @@ def single_reviewer(request):
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "commitments/single_reviewer.html", {"page": page})
+
+
+# --- Bulk transitions ----------------------------------------------------------------------------
+
+BULK_LIMIT = 500
+BULK_TITLES = {
+    "submit": _("Submit records for review"),
+    "validate": _("Validate and publish records"),
+    "return": _("Return records with a comment"),
+}
+
+
+def _bulk_candidates(user, name):
+    """The revisions offered for a bulk transition (the services check each one again)."""
+    if name == "submit":
+        profile = permissions.profile_of(user)
+        if permissions.can_record_for(user) is None:
+            raise PermissionDenied(_("Only people reporting for a Member State or an organisation submit records."))
+        rows = Evidence.objects.filter(permissions.entity_filter(profile), review_state__in=[S.DRAFT, S.RETURNED])
+    else:
+        rows = _review_scope(user, include_states=False).filter(review_state=S.SUBMITTED)
+    return rows.select_related(*LIST_RELATED).order_by("primary_action__objective__number", "title", "id")
+
+
+@login_required
+def bulk_transition(request, name):
+    """Submit (contributors), validate or return (reviewers) many records at once; every record
+    reported back as done or refused, with the reason."""
+    if name not in BULK_TITLES:
+        raise Http404
+    candidates = _bulk_candidates(request.user, name)
+    context = {"name": name, "title": BULK_TITLES[name], "limit": BULK_LIMIT}
+    if request.method != "POST":
+        context["candidates"] = candidates[:BULK_LIMIT]
+        return render(request, "commitments/bulk.html", context)
+    ids = [int(pk) for pk in request.POST.getlist("evidence") if pk.isdigit()][:BULK_LIMIT]
+    # Any id the user may see is tried (the services refuse what is not theirs, and say so).
+    chosen = permissions.visible_evidence(request.user).filter(pk__in=ids).select_related(*LIST_RELATED)
+    found = {ev.pk: ev for ev in chosen}
+    comment = request.POST.get("comment", "")
+    try:
+        outcome = services.bulk_transition(
+            user=request.user, name=name, evidence_list=[found[pk] for pk in ids if pk in found], comment=comment
+        )
+    except ValidationError as exc:
+        context.update(candidates=candidates[:BULK_LIMIT], error=" ".join(exc.messages), selected=set(ids))
+        return render(request, "commitments/bulk.html", context, status=400)
+    missing = [pk for pk in ids if pk not in found]
+    context.update(
+        outcome=outcome,
+        done=sum(1 for _ev, error in outcome if error is None),
+        refused=sum(1 for _ev, error in outcome if error is not None) + len(missing),
+        missing=missing,
+    )
+    return render(request, "commitments/bulk.html", context)
 
 
 # --- People of a State --------------------------------------------------------------------------

@@ -55,6 +55,12 @@ TABLES = [
     ("participation", "participation", gettext_lazy("Whole-of-society participation")),
     ("sdg_targets", "sdg_targets", gettext_lazy("Contribution to the 2030 Agenda: records by SDG target")),
     ("sdg_indicators", "sdg_indicators", gettext_lazy("Contribution to the 2030 Agenda: results by SDG indicator")),
+    # National reports only (None elsewhere, and then not written): para 53's stakeholders.
+    (
+        "stakeholders_in_state",
+        "stakeholders_in_state",
+        gettext_lazy("Contributions of stakeholders based in the State"),
+    ),
     ("good_practices", "good_practices", gettext_lazy("Good practices")),
     ("annex", "records", gettext_lazy("Data annex: every record used")),
 ]
@@ -71,6 +77,7 @@ DATA_KEYS = [
     "participation",
     "sdg_targets",
     "sdg_indicators",
+    "stakeholders_in_state",
 ]
 
 
@@ -86,7 +93,9 @@ def tables(content):
         if key in STREAMED_TABLES:
             result.append((key, name, str(heading), STREAMED_TABLES[key], None))
             continue
-        rows = summary if key == "summary" else content[key]
+        rows = summary if key == "summary" else content.get(key)
+        if rows is None:
+            continue  # a section this kind of report does not have
         columns = list(rows[0]) if rows else _EMPTY_COLUMNS.get(key, [])
         result.append((key, name, str(heading), columns, [[row[c] for c in columns] for row in rows]))
     return result
@@ -97,6 +106,15 @@ _EMPTY_COLUMNS = {
     "participation": ["entity_type", "records"],
     "sdg_targets": ["target", "title", "records"],
     "sdg_indicators": ["indicator", "title", "results", "entities", "first_year", "last_year"],
+    "stakeholders_in_state": [
+        "organisation",
+        "stakeholder_type",
+        "title",
+        "primary_action",
+        "status",
+        "validated_on",
+        "record",
+    ],
 }
 
 

@@ -143,7 +143,12 @@ def global_dashboard(request):
         dashboards.principles(data["principles"], ref.principles),
         dashboards.sdg_targets(data["sdg_targets"], sdg.titles(data["sdg_targets"])),
     ]
-    return _render(request, "reporting/dashboard.html", filterset, charts, data["totals"])
+    # Ways into the profiles: every objective, and the States with published evidence here.
+    extra = {
+        "objective_numbers": ref.objectives,
+        "reporting_states": [(iso3, name) for iso3, name in ref.states if iso3 in data["by_state"]],
+    }
+    return _render(request, "reporting/dashboard.html", filterset, charts, data["totals"], extra)
 
 
 @reader_page
@@ -163,6 +168,7 @@ def state_profile(request, iso3):
         "kind": "state",
         "profile_url": state.get_absolute_url(),
         "results_by_indicator": sdg.results_by_indicator(queryset),  # following the filters
+        "list_query": f"state={state.iso3}",
     }
     scope = ["state", "region", "subregion", "entity_kind"]
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, scope)
@@ -185,7 +191,12 @@ def objective_profile(request, number):
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles),
     ]
-    extra = {"entity": objective, "kind": "objective", "profile_url": objective.get_absolute_url()}
+    extra = {
+        "entity": objective,
+        "kind": "objective",
+        "profile_url": objective.get_absolute_url(),
+        "list_query": f"objective={objective.number}",
+    }
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, ["objective"])
 
 
@@ -202,7 +213,13 @@ def action_profile(request, slug):
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles),
     ]
-    extra = {"entity": action, "kind": "action", "profile_url": action.get_absolute_url()}
+    extra = {
+        "entity": action,
+        "kind": "action",
+        "profile_url": action.get_absolute_url(),
+        "list_query": f"action={action_slug(action.code)}",
+        "objective_profile": action.objective.number,
+    }
     return _render(
         request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, ["action", "objective"]
     )
@@ -221,7 +238,12 @@ def organisation_profile(request, pk):
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=name),
         dashboards.principles(data["principles"], ref.principles, entity=name),
     ]
-    extra = {"entity": organisation, "kind": "organisation", "profile_url": organisation.get_absolute_url()}
+    extra = {
+        "entity": organisation,
+        "kind": "organisation",
+        "profile_url": organisation.get_absolute_url(),
+        "list_query": f"organisation={organisation.pk}",
+    }
     scope = ["organisation", "entity_kind", "state"]
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, scope)
 

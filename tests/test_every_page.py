@@ -171,10 +171,18 @@ PAGES = {
         reverse("commitments:review_queue"),
         reverse("commitments:review_queue") + "?all=1",
     ],
+    "commitments:bulk": lambda w: [
+        reverse("commitments:bulk", args=[name]) for name in ("submit", "validate", "return")
+    ],
     "commitments:single_reviewer": lambda w: [reverse("commitments:single_reviewer")],
     "commitments:workbook": lambda w: [reverse("commitments:workbook")],
     "commitments:workbook_download": lambda w: [reverse("commitments:workbook_download")],
     "commitments:organisation": lambda w: _orgs(w, "commitments:organisation"),
+    "commitments:organisation_search": lambda w: [
+        reverse("commitments:organisation_search") + query for query in ("?q=Closed", "?q=Nowhere", "?q=")
+    ],
+    "reporting:sdg_index": lambda w: [reverse("reporting:sdg_index")],
+    "reporting:sdg_item": lambda w: [reverse("reporting:sdg_item", args=[code]) for code in ("10", "10.7", "10.7.2")],
     "commitments:state": lambda w: [reverse("commitments:state", args=[iso3]) for iso3 in ("MAR", "VAT", "PSE")],
     "dashboards:global": lambda w: [
         reverse("dashboards:global") + query for query in ("", "?state=VAT", "?region=Europe", "?objective=13")
@@ -268,3 +276,40 @@ def test_exports_of_observer_states_hold_their_records(client, world):
     response = client.get(reverse("commitments:evidence_export", args=["csv"]) + "?state=PSE")
     body = io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")).read()
     assert "Observer measure PSE" in body and "Observer measure VAT" not in body
+
+
+def test_the_api_reads_hostile_data_for_every_visitor(client, world):
+    """The API's reads over the same world: every record, observer States, closed organisations."""
+    urls = [
+        "/api/v1/evidence/",
+        "/api/v1/evidence/?state=VAT",
+        f"/api/v1/evidence/?organisation={world['inactive'].pk}",
+        "/api/v1/states/vat/",
+        "/api/v1/states/pse/",
+        "/api/v1/organisations/",
+        f"/api/v1/organisations/{world['homeless'].pk}/",
+        *(f"/api/v1/evidence/{ev.record}/" for ev in world["records"].values()),
+    ]
+    failures = []
+    for visitor in VISITORS:
+        _login(client, world, visitor)
+        for url in urls:
+            try:
+                status = client.get(url).status_code
+            except Exception as exc:  # noqa: BLE001 - reported with the others
+                failures.append(f"{visitor} GET {url}: {type(exc).__name__}: {exc}")
+                continue
+            if status not in (200, 403, 404):
+                failures.append(f"{visitor} GET {url}: {status}")
+    assert not failures, "\n".join(failures)
+    _login(client, world, "anonymous")
+    assert client.get("/api/v1/evidence/?state=PSE").json()["count"] == 1
+
+
+def test_a_closed_organisations_published_records_can_be_filtered(client, world):
+    """Its page links to its list and profile; neither may refuse the organisation as unknown."""
+    org = world["inactive"]
+    response = client.get(reverse("dashboards:organisation", args=[org.pk]))
+    assert not response.context["filter_errors"]
+    listed = client.get(f"/api/v1/evidence/?organisation={org.pk}").json()
+    assert [r["title"] for r in listed["results"]] == ["Published by a closed organisation"]

@@ -66,7 +66,7 @@ def write_members(report, content, directory):
             sink["json"].close()
     # data.json: the summary content and the two streamed arrays, keys sorted (as json.dumps would).
     with open(os.path.join(directory, "data.json"), "w", encoding="utf-8") as out:
-        parts = {key: _json(content[key]) for key in DATA_KEYS}
+        parts = {key: _json(content[key]) for key in DATA_KEYS if content.get(key) is not None}
         keys = sorted([*parts, *streamed])
         out.write("{")
         for i, key in enumerate(keys):

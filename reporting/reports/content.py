@@ -14,7 +14,7 @@ from ..report_layout import ANNEX_COLUMNS, GOOD_PRACTICE_COLUMNS, good_practice_
 from ..report_layout import stream_tables as _stream_content
 from . import annex
 from .annex import AnnexQuery, annex_rows
-from .scoping import previous_evidence, report_evidence
+from .scoping import previous_evidence, report_evidence, stakeholders_based_in_state
 
 
 def _coverage(covered, action_objective):
@@ -107,6 +107,7 @@ def compile_content(report, spool=None):
         ],
         "commitments": _commitments(report),
         **_agenda_2030(current),
+        **_stakeholders_in_state(report, status_labels),
         # Bounded previews for the HTML and PDF; the data files and the XLSX stream every row.
         "good_practices_preview": good_practices,
         "good_practices_total": practices_total,
@@ -115,6 +116,65 @@ def compile_content(report, spool=None):
         # Every annex row, re-iterable: the spool, or the query read afresh (see stream_tables).
         "rows": rows,
     }
+
+
+STAKEHOLDER_COLUMNS = [
+    "organisation",
+    "stakeholder_type",
+    "title",
+    "primary_action",
+    "status",
+    "validated_on",
+    "record",
+]
+
+
+def _stakeholders_in_state(report, status_labels):
+    """The national report's separate section: contributions of stakeholders based in the State
+    (organisations whose country it is), kept apart from the State's own figures and annex."""
+    queryset = stakeholders_based_in_state(report)
+    if queryset is None:
+        return {"stakeholders_in_state": None, "stakeholders_in_state_summary": None}
+    rows = queryset.order_by(
+        "organisation__name", "primary_action__objective__number", "primary_action__letter", "record"
+    )
+    values = rows.values_list(
+        "organisation__name",
+        "organisation__stakeholder_type__name",
+        "title",
+        "primary_action__code",
+        "status",
+        "validated_at",
+        "record",
+    )
+    table = [
+        dict(
+            zip(
+                STAKEHOLDER_COLUMNS,
+                [
+                    org,
+                    kind,
+                    title,
+                    code,
+                    str(status_labels.get(status, status)),
+                    validated.date().isoformat(),
+                    str(record),
+                ],
+                strict=True,
+            )
+        )
+        for org, kind, title, code, status, validated, record in values
+    ]
+    by_type = {}
+    for row in table:
+        by_type[row["stakeholder_type"]] = by_type.get(row["stakeholder_type"], 0) + 1
+    summary = {
+        "state": report.member_state.name,
+        "organisations": len({row["organisation"] for row in table}),
+        "records": len(table),
+        "by_type": [{"entity_type": kind, "records": n} for kind, n in sorted(by_type.items())],
+    }
+    return {"stakeholders_in_state": table, "stakeholders_in_state_summary": summary}
 
 
 def _commitments(report):

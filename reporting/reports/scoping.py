@@ -63,5 +63,19 @@ def report_evidence(report):
     ).order_by()
 
 
+def stakeholders_based_in_state(report):
+    """A national report's second scope (para 53): published records of organisations based in
+    the State, validated in its cycle before its cut-off; None for every other kind of report."""
+    if report.kind != ReportKind.NATIONAL:
+        return None
+    return (
+        Evidence.objects.published()
+        .filter(organisation__country_id=report.member_state_id, cycle=report.cycle)
+        .alias(validated=NotIndexed("validated_at", output_field=DateTimeField()))
+        .filter(validated__lt=report.data_cutoff)
+        .order_by()
+    )
+
+
 def previous_evidence(report):
     return _published(report, report.cycle - 1) if report.cycle > 1 else Evidence.objects.none()

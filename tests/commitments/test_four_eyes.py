@@ -175,3 +175,18 @@ def test_submit_and_validate_at_the_same_moment_never_publish_a_self_validation(
     assert not row.is_published and row.validated_by is None
     kinds = list(EvidenceEvent.objects.filter(record=ev.record).values_list("kind", flat=True))
     assert kinds == ["created", "submitted"]
+
+
+@pytest.mark.django_db
+def test_the_record_page_offers_validation_only_to_whom_may_validate(mar, client):
+    second = second_focal()
+    ev = services.evidence_submit(
+        user=mar["contributor"], evidence=services.evidence_create(user=mar["focal"], data=content())
+    )
+    url = reverse("commitments:evidence", args=[ev.record]) + f"?revision={ev.revision}"
+    client.force_login(mar["focal"])
+    response = client.get(url)
+    assert not response.context["allowed"]["validate"] and response.context["allowed"]["return"]
+    assert "another reviewer must validate it" in response.content.decode()
+    client.force_login(second)
+    assert client.get(url).context["allowed"]["validate"]

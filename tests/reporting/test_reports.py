@@ -149,6 +149,7 @@ def test_same_data_and_cutoff_give_identical_data_files(evidence, reports_root):
         "participation",
         "sdg_targets",
         "sdg_indicators",
+        "stakeholders_in_state",  # national reports: para 53 (tests/reporting/test_national_stakeholders.py)
         "good_practices",
         "records",
     ]

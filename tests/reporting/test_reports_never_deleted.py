@@ -69,12 +69,10 @@ def test_no_queryset_or_instance_deletes_a_report_or_its_files(complete):
 
 
 def test_a_failed_version_keeps_its_number(complete, monkeypatch):
-    from reporting.reports import compilation
-
-    def broken(*args, **kwargs):
+    def broken(report, content, path):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(compilation, "_write_files", broken)
+    monkeypatch.setattr("reporting.render.FORMATS", [("html", "html", broken)])
     failed = reports.request_report(kind=complete.kind, cycle=3, member_state=complete.member_state, data_cutoff=CUTOFF)
     assert failed.version == 2 and reports.run_compile(failed.pk, "t") == "failed"
     with pytest.raises(ImmutableReport):
