@@ -46,6 +46,10 @@ def test_package_is_valid_frictionless(evidence, tmp_path):
         "organisations.csv",
         "evidence.csv",
         "evidence_actions.csv",
+        "national_plans.csv",
+        "plan_items.csv",
+        "pledges.csv",
+        "evidence_delivers_on.csv",
     }
     assert len(rows(tmp_path / "actions.csv")) == 187
     assert len(rows(tmp_path / "objectives.csv")) == 23
