@@ -12,6 +12,8 @@ from django.templatetags.static import static
 
 from commitments.filters import action_slug, filter_evidence
 from commitments.models import Action, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
+from commitments.pledges import selectors as pledge_selectors
+from commitments.pledges.filters import filter_pledges
 
 from . import aggregates, dashboards
 
@@ -108,8 +110,20 @@ def global_dashboard(request):
         dashboards.trend(data["by_cycle_status"], CYCLES),
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles),
+        *_pledge_charts(request, ref),
     ]
     return _render(request, "reporting/dashboard.html", filterset, charts, data["totals"])
+
+
+def _pledge_charts(request, ref):
+    """Pledges by type and by objective, through the pledges' own FilterSet with the same query
+    (the parameters it shares with evidence: state, region, objective, action, entity kind)."""
+    _filterset, pledges = filter_pledges(request.GET, request.user)
+    counts = pledge_selectors.pledge_counts(pledges)
+    return [
+        dashboards.pledges_by_kind(counts["by_kind"]),
+        dashboards.pledges_by_objective(counts["by_objective"], ref.objectives),
+    ]
 
 
 def state_profile(request, iso3):
@@ -121,6 +135,7 @@ def state_profile(request, iso3):
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives, entity=state.name),
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=state.name),
         dashboards.principles(data["principles"], ref.principles, entity=state.name),
+        dashboards.plan_coverage(pledge_selectors.plan_coverage(state), entity=state.name),
     ]
     extra = {"entity": state, "kind": "state", "profile_url": state.get_absolute_url()}
     scope = ["state", "region", "subregion", "entity_kind"]

@@ -41,14 +41,23 @@ def test_global_dashboard_draws_every_chart_with_table_and_summary(records, clie
     response = client.get("/dashboards/")
     assert response.status_code == 200
     embedded = figures(response)
-    assert set(embedded) == {"map", "objectives-regions", "status-objective", "trend", "participation", "principles"}
+    assert set(embedded) == {
+        "map",
+        "objectives-regions",
+        "status-objective",
+        "trend",
+        "participation",
+        "principles",
+        "pledges-kind",
+        "pledges-objective",
+    }
     html = response.text
     for chart_id in embedded:
         assert f'data-figure="figure-{chart_id}"' in html
         assert f'aria-describedby="summary-{chart_id}"' in html
         assert f'id="summary-{chart_id}"' in html
-    assert html.count('role="img"') == 6
-    assert html.count("<caption>") == 6
+    assert html.count('role="img"') == 8
+    assert html.count("<caption>") == 8
     assert "3 published records, from 2 Member States, on 2 of 23 objectives." in html
     summary = chart(response, "status-objective").summary
     assert summary == "Objective 13 has the most records (2); 21 have no evidence."
@@ -117,7 +126,7 @@ def test_profile_pages(records, client):
     org = OrganisationFactory(country=MemberState.objects.get(iso3="MAR"))
     EvidenceFactory(published=True, member_state=None, organisation=org)
     pages = {
-        "/dashboards/states/mar/": {"status-objective", "trend", "principles"},
+        "/dashboards/states/mar/": {"status-objective", "trend", "principles", "plan-coverage"},
         "/dashboards/objectives/13/": {"map", "status-action", "trend", "participation", "principles"},
         "/dashboards/actions/13a/": {"map", "trend", "participation", "principles"},
         f"/dashboards/organisations/{org.pk}/": {"status-objective", "trend", "principles"},
