@@ -42,7 +42,7 @@ def _allowed(user, obj, latest=True):
 
 
 def _history(user, events, obj):
-    events = events.select_related("actor")
+    events = events.select_related("actor", "plan")
     if not (permissions.is_secretariat(user) or permissions.is_member(user, obj)):
         events = events.filter(to_state=S.VALIDATED) | events.filter(kind=Event.Kind.STATUS)
     return list(events)
