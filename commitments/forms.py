@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import extensions, services
+from .indicators.forms import ResultMeasureFields
 from .models import Action, Evidence, GuidingPrinciple, StakeholderType, TargetGroup
 
 
@@ -194,7 +195,9 @@ class LinkForm(forms.Form):
             self.errors["url"] = self.error_class([_("Only http:// and https:// addresses can be linked.")])
 
 
-class ResultForm(forms.Form):
+class ResultForm(ResultMeasureFields, forms.Form):
+    field_order = ["indicator", "value", "unit", "year"]  # then what it measures (ResultMeasureFields)
+
     indicator = forms.CharField(label=_("Indicator"), max_length=300)
     value = forms.DecimalField(
         label=_("Value"), max_digits=20, decimal_places=4, error_messages={"invalid": _("Enter a number.")}

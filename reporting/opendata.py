@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -22,6 +23,8 @@ from commitments import exports
 from commitments.models import Action, Evidence, GuidingPrinciple, MemberState, Objective, Organisation
 from commitments.pledges import exports as pledge_exports
 from commitments.pledges.models import NationalPlan, OwnerStatus, Pledge
+
+from . import opendata_sdg
 
 PACKAGE_NAME = "gcm-implementation-monitor"
 ZIP_NAME = "gcm-open-data.zip"
@@ -45,6 +48,8 @@ def _text(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value)  # a number is never a formula, and -3 must stay a number
     return exports.neutralise(str(value))
 
 
@@ -118,6 +123,28 @@ def _evidence_actions():
     others = through.objects.filter(evidence__is_published=True).order_by("evidence_id", "action__code")
     for record, code in others.values_list("evidence__record", "action__code").iterator(chunk_size=5000):
         yield [str(record), code, "other"]
+
+
+def _voluntary_reviews():
+    """Published voluntary national reviews (reporting.reviews), one row per published version."""
+    from reporting.reviews.filters import published_reviews
+
+    for version in published_reviews({})[1]:
+        files = {f.format: f for f in version.files.all()}
+        yield [
+            version.pk,
+            version.review.member_state.iso3,
+            version.review.year,
+            version.review.milestone.title,
+            version.review.cycle,
+            version.language,
+            version.number,
+            version.content.get("title", ""),
+            version.published_at.strftime("%Y-%m-%dT%H:%M:%SZ") if version.published_at else None,
+            files["docx"].sha256 if "docx" in files else None,
+            files["pdf"].sha256 if "pdf" in files else None,
+            f"{settings.SITE_URL}/api/v1/reviews/{version.pk}/",
+        ]
 
 
 RESOURCES = [
@@ -247,6 +274,30 @@ RESOURCES = [
             "foreignKeys": [_fk(["record"], "evidence", ["record"]), _fk(["action"], "actions", ["code"])],
         },
     },
+    *opendata_sdg.RESOURCES,
+    {
+        "name": "voluntary_reviews",
+        "title": "Voluntary national GCM reviews the States published (para 53), with their files' SHA-256",
+        "rows": _voluntary_reviews,
+        "schema": {
+            "fields": [
+                _field("id", "integer", required=True, unique=True),
+                _field("iso3", required=True, description="The reviewing Member State"),
+                _field("year", "integer", required=True, description="Year of the review"),
+                _field("milestone", required=True, description="The regional review or IMRF it was prepared for"),
+                _field("cycle", "integer", required=True),
+                _field("language", required=True),
+                _field("version", "integer", required=True),
+                _field("title", required=True),
+                _field("published_at", "datetime"),
+                _field("docx_sha256"),
+                _field("pdf_sha256"),
+                _field("url", description="The review in the API, with links to its files"),
+            ],
+            "primaryKey": ["id"],
+            "foreignKeys": [_fk(["iso3"], "member_states", ["iso3"])],
+        },
+    },
 ]
 
 
@@ -346,12 +397,16 @@ RESOURCES += [
 
 
 def _write_csv(path, fields, rows):
-    digest = hashlib.sha256()
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(fields)
         for row in rows:
             writer.writerow([_text(value) for value in row])
+    return _digest(path)
+
+
+def _digest(path):
+    digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(65536), b""):
             digest.update(block)
@@ -379,8 +434,12 @@ def build(directory):
                 "bytes": size,
                 "hash": f"sha256:{sha256}",
                 "schema": spec["schema"],
+                **({"licenses": spec["licenses"]()} if "licenses" in spec else {}),
             }
         )
+    sdmx = opendata_sdg.sdmx_resource(directory, settings.SITE_URL)
+    sha256, size = _digest(directory / sdmx["path"])
+    resources.append({**sdmx, "bytes": size, "hash": f"sha256:{sha256}"})
     descriptor = {
         "profile": "tabular-data-package",
         "name": PACKAGE_NAME,
@@ -390,6 +449,8 @@ def build(directory):
         "created": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "homepage": settings.SITE_URL,
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        # The indicator frameworks' titles keep their own licence (the SDGs: open-sdg, MIT).
+        "sources": opendata_sdg.sources(),
         "resources": resources,
     }
     path = directory / "datapackage.json"

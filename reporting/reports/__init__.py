@@ -42,7 +42,7 @@ from .annex import (
     annex_queryset,
     annex_rows,
 )
-from .compilation import TRANSIENT_ERRORS, claim, file_stem, mark_failed, run_compile
+from .compilation import TRANSIENT_ERRORS, claim, file_stem, finish, mark_failed, parse_claim, render_part, run_compile
 from .content import annex_records, compile_content, stream_tables
 from .publication import file_path, publish, report_dir
 from .requests import cutoff_of, request_report, scope_key
@@ -74,11 +74,14 @@ __all__ = [
     "cutoff_of",
     "file_path",
     "file_stem",
+    "finish",
     "good_practice_row",
     "mark_failed",
+    "parse_claim",
     "preview_notes",
     "previous_evidence",
     "publish",
+    "render_part",
     "report_evidence",
     "report_dir",
     "request_report",

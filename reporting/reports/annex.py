@@ -208,11 +208,18 @@ class AnnexSpool:
                         if len(self.good_practices_preview) < GOOD_PRACTICES_PREVIEW_ROWS:
                             self.good_practices_preview.append(dict(zip(GOOD_PRACTICE_COLUMNS, practice, strict=True)))
 
+    @classmethod
+    def reopen(cls, path):
+        """A spool written earlier (by the compile that prepared the report), read by a format's task."""
+        spool = cls.__new__(cls)
+        spool.path = path
+        return spool
+
     def __iter__(self):
         with open(self.path, "rb") as handle:
             while True:
                 try:
-                    chunk = marshal.load(handle)  # noqa: S302 - written by this process just before
+                    chunk = marshal.load(handle)  # noqa: S302 - written by this compile just before
                 except EOFError:
                     return
                 yield from chunk

@@ -16,7 +16,7 @@ def report_dir(report):
     return os.path.join(settings.REPORTS_ROOT, str(report.pk))
 
 
-def _sha256(path):
+def sha256_of(path):
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -24,19 +24,24 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def publish(report, claimed_at, tmp, written):
-    """Move the finished directory into place in one rename, then mark the report complete."""
+def publish(report, claimed_at, tmp, parts):
+    """Move the finished directory into place in one rename, then record its files (each part's
+    size and checksum, taken when it was written) and mark the report complete, in one transaction."""
     final = report_dir(report)
     if os.path.isdir(final):
         shutil.rmtree(final)  # left by an attempt that died after renaming, before it was marked complete
     os.replace(tmp, final)
     rows = []
-    for fmt, path in written.items():
-        name = os.path.basename(path)
-        full = os.path.join(final, name)
+    for part in parts:
+        if os.path.getsize(os.path.join(final, part.filename)) != part.size:
+            raise IntegrityError(f"the {part.format} file changed after it was written")
         rows.append(
             ReportFile(
-                report=report, format=fmt, path=f"{report.pk}/{name}", size=os.path.getsize(full), sha256=_sha256(full)
+                report=report,
+                format=part.format,
+                path=f"{report.pk}/{part.filename}",
+                size=part.size,
+                sha256=part.sha256,
             )
         )
     with transaction.atomic():

@@ -50,6 +50,13 @@ def test_package_is_valid_frictionless(evidence, tmp_path):
         "plan_items.csv",
         "pledges.csv",
         "evidence_delivers_on.csv",
+        "indicator_frameworks.csv",
+        "framework_items.csv",
+        "action_targets.csv",
+        "evidence_targets.csv",
+        "result_indicators.csv",
+        "sdg_results.sdmx.csv",
+        "voluntary_reviews.csv",
     }
     assert len(rows(tmp_path / "actions.csv")) == 187
     assert len(rows(tmp_path / "objectives.csv")) == 23
