@@ -153,7 +153,7 @@ def _pledge_charts(request, ref):
     """Pledges by type and by objective, through the pledges' own FilterSet with the same query
     (the parameters it shares with evidence: state, region, objective, action, entity kind)."""
     _filterset, pledges = filter_pledges(request.GET, request.user)
-    counts = pledge_selectors.pledge_counts(pledges)
+    counts = pledge_selectors.pledge_counts(pledges, statuses=False)
     return [
         dashboards.pledges_by_kind(counts["by_kind"]),
         dashboards.pledges_by_objective(counts["by_objective"], ref.objectives),
