@@ -15,6 +15,8 @@ from commitments import dataversion
 from commitments.filters import action_slug, filter_evidence
 from commitments.indicators import selectors as sdg
 from commitments.models import Action, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
+from commitments.pledges import selectors as pledge_selectors
+from commitments.pledges.filters import filter_pledges
 from commitments.readers import reader_page, remember
 
 from . import aggregates, dashboards
@@ -142,6 +144,7 @@ def global_dashboard(request):
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles),
         dashboards.sdg_targets(data["sdg_targets"], sdg.titles(data["sdg_targets"])),
+        *_pledge_charts(request, ref),
     ]
     # Ways into the profiles: every objective, and the States with published evidence here.
     extra = {
@@ -149,6 +152,17 @@ def global_dashboard(request):
         "reporting_states": [(iso3, name) for iso3, name in ref.states if iso3 in data["by_state"]],
     }
     return _render(request, "reporting/dashboard.html", filterset, charts, data["totals"], extra)
+
+
+def _pledge_charts(request, ref):
+    """Pledges by type and by objective, through the pledges' own FilterSet with the same query
+    (the parameters it shares with evidence: state, region, objective, action, entity kind)."""
+    _filterset, pledges = filter_pledges(request.GET, request.user)
+    counts = pledge_selectors.pledge_counts(pledges, statuses=False)
+    return [
+        dashboards.pledges_by_kind(counts["by_kind"]),
+        dashboards.pledges_by_objective(counts["by_objective"], ref.objectives),
+    ]
 
 
 @reader_page
@@ -162,6 +176,7 @@ def state_profile(request, iso3):
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives, entity=state.name),
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=state.name),
         dashboards.principles(data["principles"], ref.principles, entity=state.name),
+        dashboards.plan_coverage(pledge_selectors.plan_coverage(state), entity=state.name),
     ]
     extra = {
         "entity": state,

@@ -153,10 +153,28 @@ class DeliversOn(extensions.EvidencePart):
         )
 
     def detail_html(self, request, evidence):
-        deliveries = list(evidence.deliveries.select_related("plan_item__plan", "pledge"))
+        deliveries = visible_deliveries(request.user, evidence.deliveries.select_related("plan_item__plan", "pledge"))
         if not deliveries:
             return ""
         return render_to_string("pledges/_evidence_delivers.html", {"deliveries": deliveries}, request=request)
+
+
+def visible_deliveries(user, deliveries):
+    """The links whose plan item or pledge `user` may see: a published record may name a pledge
+    or plan still in draft, whose title must not reach the public."""
+    from . import permissions
+
+    deliveries = list(deliveries)
+    if not deliveries or permissions.is_secretariat(user):
+        return deliveries
+    pledge_ids = {d.pledge_id for d in deliveries if d.pledge_id}
+    keys = {d.item_key for d in deliveries if d.item_key}
+    pledges = set(
+        permissions.visible_pledges(user, Pledge.objects.filter(pk__in=pledge_ids)).values_list("pk", flat=True)
+    )
+    visible_plans = permissions.visible_plans(user).filter(items__key__in=keys)
+    items = set(visible_plans.values_list("items__key", flat=True))
+    return [d for d in deliveries if d.pledge_id in pledges or (d.item_key and d.item_key in items)]
 
 
 def _delivery(evidence, target):
@@ -167,10 +185,23 @@ def _delivery(evidence, target):
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
 class DeliversOnReadField(serializers.Field):
-    """Pledge identifiers and plan-item:<key> tokens, as the write field takes them."""
+    """Pledge identifiers and plan-item:<key> tokens, as the write field takes them; only the
+    plan items and pledges the requester may see (the public: published ones)."""
 
     def to_representation(self, evidence):
-        return [token(d.target) for d in evidence.deliveries.all()]
+        deliveries = list(evidence.deliveries.all())
+        if not deliveries:
+            return []
+        # Decided once for the whole page being serialised (two queries), not per record.
+        root = self.root
+        visible = getattr(root, "_gcm_visible_deliveries", None)
+        if visible is None:
+            instance = root.instance
+            records = instance if isinstance(instance, list | tuple) else [instance]
+            every = [d for record in records for d in record.deliveries.all()]
+            user = getattr(self.context.get("request"), "user", None)
+            visible = root._gcm_visible_deliveries = {d.pk for d in visible_deliveries(user, every)}
+        return [token(d.target) for d in deliveries if d.pk in visible]
 
 
 # --- Sections of other pages -----------------------------------------------------------------

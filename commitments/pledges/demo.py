@@ -10,6 +10,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from commitments import dataversion
 from commitments.models import Action, Evidence, MemberState, Organisation
 
 from .models import Delivery, Event, NationalPlan, OwnerStatus, PlanItem, Pledge, PledgePartner, ReviewState
@@ -42,6 +43,7 @@ class Seeder:
             items = [item for state in states for item in self._plan(rng, state, actions, now)]
             pledges = self._pledges(rng, states, orgs, actions, now)
             links = self._links(rng, items, pledges)
+            dataversion.bump(public=True)  # rows written directly: cached pages must not outlive them
         return f"Seeded {len(states)} national plans ({len(items)} items), {len(pledges)} pledges, {links} links."
 
     def _plan(self, rng, state, actions, now):

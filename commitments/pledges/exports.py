@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from commitments.exports import CONTENT_TYPES, _xlsx_cell, neutralise
 
-from .models import PlanItem
+from .models import PlanItem, Pledge
 
 CHUNK_SIZE = 2000
 PLEDGE_COLUMNS = [
@@ -198,3 +198,89 @@ def items_response(queryset, fmt, name="gcm-plan-items"):
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     stream["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
     return stream
+
+
+# --- Open data package rows (reporting.opendata): published plans, items, pledges, links ---------
+
+
+def open_plans():
+    from .models import NationalPlan
+
+    rows = (
+        NationalPlan.objects.filter(is_published=True)
+        .select_related("member_state")
+        .order_by("member_state__iso3", "id")
+    )
+    for p in rows:
+        yield [
+            str(p.record),
+            p.revision,
+            p.member_state.iso3,
+            p.title,
+            p.instrument,
+            _iso(p.adopted_on),
+            _iso(p.period_start),
+            _iso(p.period_end),
+            p.lead_institution,
+            ";".join(p.institutions),
+            p.document_url,
+        ]
+
+
+def open_plan_items():
+    for row in item_rows(published_items()):
+        yield [
+            row["item"],
+            row["plan"],
+            row["priority"],
+            ";".join(row["objectives"]),
+            ";".join(row["actions"]),
+            row["target_what"],
+            row["target_amount"],
+            row["target_date"],
+            row["responsible_institution"],
+            row["budget"],
+            row["currency"],
+            row["status"],
+            row["status_reason"],
+        ]
+
+
+def open_pledges():
+    for row in pledge_rows(Pledge.objects.filter(is_published=True).order_by("id")):
+        yield [
+            row["identifier"],
+            row["title"],
+            row["description"],
+            row["iso3"],
+            row["organisation"],
+            row["kind"],
+            ";".join(row["objectives"]),
+            ";".join(row["actions"]),
+            row["target_what"],
+            row["target_amount"],
+            row["target_date"],
+            row["occasion"],
+            row["status"],
+            row["status_reason"],
+            ";".join(row["partners"]),
+            row["matches"] if row["matches"] else None,
+            row["validated_at"][:19] + "Z" if row["validated_at"] else None,
+        ]
+
+
+def open_deliveries():
+    """(evidence record, plan item key or None, pledge identifier or None) between published rows."""
+    from .models import Delivery
+
+    published_keys = set(published_items().values_list("key", flat=True))
+    links = (
+        Delivery.objects.filter(evidence__is_published=True)
+        .values_list("evidence__record", "item_key", "pledge__identifier", "pledge__is_published")
+        .order_by("evidence__record", "id")
+    )
+    for record, key, identifier, pledge_published in links.iterator(chunk_size=5000):
+        if key is not None and key in published_keys:
+            yield [str(record), str(key), None]
+        elif identifier and pledge_published:
+            yield [str(record), None, identifier]

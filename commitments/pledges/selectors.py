@@ -188,12 +188,13 @@ def national_section(state, cutoff=None, today=None):
     }
 
 
-def pledge_counts(queryset):
-    """Published pledges by type, by status and by objective: three grouped queries."""
+def pledge_counts(queryset, statuses=True):
+    """Published pledges by type, by status (unless `statuses=False`) and by objective: one
+    grouped query each."""
     queryset = queryset.filter(is_published=True).order_by()
     kinds, labels = dict(Pledge.Kind.choices), dict(OwnerStatus.choices)
     by_kind = dict(queryset.values_list("kind").annotate(n=Count("id")))
-    by_status = dict(queryset.values_list("status").annotate(n=Count("id")))
+    by_status = dict(queryset.values_list("status").annotate(n=Count("id"))) if statuses else {}
     through = Pledge.objectives.through.objects.filter(pledge__in=queryset)
     by_objective = dict(through.values_list("objective__number").annotate(n=Count("pledge_id", distinct=True)))
     return {

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from commitments import dataversion
 from commitments.models import Profile, Role
 from commitments.services import WorkflowError, check_upload
 
@@ -106,8 +107,14 @@ def _diff(before, after):
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+# Transitions that change what the public sees (a published version comes or goes).
+PUBLIC_KINDS = (Event.Kind.VALIDATED, Event.Kind.WITHDRAWN)
+
+
 def _record(obj, kind, actor, *, before=None, reason="", from_state=""):
+    """The history entry of a write, and the data version's bump (cached pages), in its transaction."""
     after = snapshot(obj)
+    dataversion.bump(public=kind in PUBLIC_KINDS or obj.is_published)
     subject = {"plan": obj} if isinstance(obj, NationalPlan) else {"pledge": obj}
     return Event.objects.create(
         **subject,

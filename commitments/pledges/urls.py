@@ -14,6 +14,7 @@ urlpatterns = [
     path("plans/<uuid:record>/items/<uuid:key>/status/", views.item_status, name="item_status"),
     path("plans/<uuid:record>/<slug:transition>/", views.plan_transition, name="plan_transition"),
     path("pledges/", views.pledge_list, name="pledge_list"),
+    path("workspace/pledges-workbook/", views.workbook_page, name="workbook"),
     re_path(r"^pledges/export\.(?P<fmt>csv|xlsx|json)$", views.pledge_export, name="pledge_export"),
     path("pledges/new/", views.pledge_new, name="pledge_new"),
     re_path(rf"^pledges/{PLEDGE_ID}/$", views.pledge_detail, name="pledge"),

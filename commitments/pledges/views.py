@@ -42,7 +42,7 @@ def _allowed(user, obj, latest=True):
 
 
 def _history(user, events, obj):
-    events = events.select_related("actor")
+    events = events.select_related("actor", "plan")
     if not (permissions.is_secretariat(user) or permissions.is_member(user, obj)):
         events = events.filter(to_state=S.VALIDATED) | events.filter(kind=Event.Kind.STATUS)
     return list(events)
@@ -398,6 +398,38 @@ def pledge_export(request, fmt):
         message = _("The export was not made because some filters are not valid:") + "\n" + "\n".join(lines)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
     return exports.response(queryset, fmt)
+
+
+# --- Workbook -----------------------------------------------------------------------------------
+
+
+@login_required
+def workbook_page(request):
+    from django.http import HttpResponse
+
+    from . import workbook
+
+    if permissions.can_record_pledge(request.user) is None:
+        raise PermissionDenied(_("Only people reporting for a Member State or an organisation can make pledges."))
+    if request.method == "GET" and request.GET.get("download"):
+        response = HttpResponse(
+            workbook.build(request.user),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="gcm-plans-and-pledges.xlsx"'
+        return response
+    context, status = {}, 200
+    if request.method == "POST":
+        upload = request.FILES.get("workbook")
+        try:
+            if upload is None:
+                raise workbook.WorkbookRefused(_("Choose the filled workbook to upload."))
+            context["summary"] = workbook.import_workbook(user=request.user, upload=upload)
+        except workbook.WorkbookRefused as exc:
+            context["refused"], status = str(exc), 400
+        except workbook.WorkbookProblems as exc:
+            context["problems"], status = exc.problems, 400
+    return render(request, "pledges/workbook.html", context, status=status)
 
 
 # --- The State page's section -------------------------------------------------------------------

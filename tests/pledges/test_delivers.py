@@ -151,3 +151,42 @@ def test_plan_and_pledge_pages_show_linked_published_evidence(client, people):
     assert ev.title in html and "1 published record linked (completed: 1)" in html
     html = client.get(pledge.get_absolute_url()).content.decode()
     assert ev.title in html and "Pledged" in html  # the owner's status, beside the evidence
+
+
+def test_a_published_record_never_shows_the_public_a_draft_pledge_it_delivers_on(client, people):
+    draft = services.pledge_create(user=people["contributor"], data=pledge_data(title="Secret draft pledge"))
+    ev = evidence_services.evidence_create(
+        user=people["contributor"], data=evidence_data(delivers_on=[draft.identifier])
+    )
+    ev = publish(people, ev)
+    assert "Secret draft pledge" not in client.get(ev.get_absolute_url()).content.decode()
+    assert client.get(f"/api/v1/evidence/{ev.record}/").json()["delivers_on"] == []
+    client.force_login(people["contributor"])
+    assert "Secret draft pledge" in client.get(ev.get_absolute_url()).content.decode()
+    assert client.get(f"/api/v1/evidence/{ev.record}/").json()["delivers_on"] == [draft.identifier]
+
+
+def test_api_evidence_list_reads_links_in_constant_queries(client, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pledge = published_pledge(people)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/evidence/").status_code == 200
+        return len(queries)
+
+    publish(
+        people,
+        evidence_services.evidence_create(
+            user=people["contributor"], data=evidence_data(delivers_on=[pledge.identifier])
+        ),
+    )
+    few = count()
+    for n in range(5):
+        data = evidence_data(title=f"Record {n}", delivers_on=[pledge.identifier])
+        publish(people, evidence_services.evidence_create(user=people["contributor"], data=data))
+    assert count() == few
+    rows = client.get("/api/v1/evidence/").json()["results"]
+    assert all(row["delivers_on"] == [pledge.identifier] for row in rows)

@@ -177,3 +177,30 @@ def test_pledge_list_filters_and_query_count(client, people, django_assert_max_n
     assert "3 pledges" in client.get(url + "?state=MAR").content.decode()
     bad = client.get(url + "?kind=bribes").content.decode()
     assert "Some filters are not valid" in bad
+
+
+def test_pledge_list_plan_page_and_state_page_queries_do_not_grow_with_the_data(client, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    plan = published_plan(people)
+    published_pledge(people)
+    urls = [reverse("pledges:pledge_list"), reverse("commitments:state", args=["MAR"]), plan.get_absolute_url()]
+    small = [count(url) for url in urls]
+    for n in range(6):
+        published_pledge(people, title=f"More {n}")
+    revised = services.plan_reopen(user=people["contributor"], plan=plan)
+    services.plan_update(
+        user=people["contributor"],
+        plan=revised,
+        data={},
+        items=[*[{"key": i.key, "priority": i.priority} for i in revised.items.all()], item("Third"), item("Fourth")],
+        expected_version=revised.version,
+    )
+    services.validate(user=people["focal"], obj=services.submit(user=people["contributor"], obj=revised))
+    assert [count(url) for url in urls] == small

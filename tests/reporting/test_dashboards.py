@@ -49,6 +49,8 @@ def test_global_dashboard_draws_every_chart_with_table_and_summary(records, clie
         "participation",
         "principles",
         "sdg-targets",
+        "pledges-kind",
+        "pledges-objective",
     }
     html = response.text
     for chart_id in embedded:
@@ -56,8 +58,8 @@ def test_global_dashboard_draws_every_chart_with_table_and_summary(records, clie
         assert f'aria-describedby="summary-{chart_id}"' in html
         assert f'id="summary-{chart_id}"' in html
     # A figure, not an image: plotly fills the container with focusable buttons (axe nested-interactive).
-    assert html.count('role="figure"') == 7 and 'role="img"' not in html
-    assert html.count("<caption>") == 7
+    assert html.count('role="figure"') == 9 and 'role="img"' not in html
+    assert html.count("<caption>") == 9
     assert "3 published records, from 2 Member States, on 2 of 23 objectives." in html
     summary = chart(response, "status-objective").summary
     assert summary == "Objective 13 has the most records (2); 21 have no evidence."
@@ -127,7 +129,7 @@ def test_profile_pages(records, client):
     org = OrganisationFactory(country=MemberState.objects.get(iso3="MAR"))
     EvidenceFactory(published=True, member_state=None, organisation=org)
     pages = {
-        "/dashboards/states/mar/": {"status-objective", "trend", "principles"},
+        "/dashboards/states/mar/": {"status-objective", "trend", "principles", "plan-coverage"},
         "/dashboards/objectives/13/": {"map", "status-action", "trend", "participation", "principles"},
         "/dashboards/actions/13a/": {"map", "trend", "participation", "principles"},
         f"/dashboards/organisations/{org.pk}/": {"status-objective", "trend", "principles"},
@@ -161,12 +163,12 @@ def test_queries_per_request_do_not_grow_with_the_data(framework, client):
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         assert len(queries) == small[url], url
-    assert small["/dashboards/"] <= 15
+    assert small["/dashboards/"] <= 17  # +2: pledges by type and by objective (commitments.pledges)
 
 
 def test_dashboard_list_page_query_budget(framework, client, django_assert_max_num_queries):
     demo.generate(150, seed=2, organisations=40)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(17):  # +2: pledges by type and by objective (commitments.pledges)
         client.get("/dashboards/")
 
 

@@ -37,6 +37,8 @@ class PlanItemSerializer(serializers.ModelSerializer):
 class PlanSerializer(serializers.ModelSerializer):
     state = serializers.SlugRelatedField(source="member_state", slug_field="iso3", read_only=True)
     items = PlanItemSerializer(many=True, read_only=True)
+    # Empty when the plan gives no link (a URI-formatted field would reject "").
+    document_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = NationalPlan
