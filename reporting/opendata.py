@@ -7,6 +7,7 @@ place with os.replace, so a download never sees a half-written file.
 """
 
 import csv
+import datetime
 import hashlib
 import json
 import os
@@ -19,7 +20,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from commitments import exports
-from commitments.models import Action, Evidence, GuidingPrinciple, MemberState, Objective, Organisation
+from commitments.models import (
+    Action,
+    Evidence,
+    EvidenceEvent,
+    GuidingPrinciple,
+    MemberState,
+    Objective,
+    Organisation,
+)
 
 PACKAGE_NAME = "gcm-implementation-monitor"
 ZIP_NAME = "gcm-open-data.zip"
@@ -309,6 +318,25 @@ def latest():
     return path if path.is_file() else None
 
 
+def built_at():
+    """When the published zip was built (UTC), or None."""
+    path = latest()
+    return datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC) if path else None
+
+
+def last_published_change():
+    """When a record was last validated or withdrawn, or None. Events are append-only, so the
+    newest such event is found walking the primary key backwards."""
+    kinds = [EvidenceEvent.Kind.VALIDATED, EvidenceEvent.Kind.WITHDRAWN]
+    return EvidenceEvent.objects.filter(kind__in=kinds).order_by("-pk").values_list("at", flat=True).first()
+
+
+def is_current():
+    """Built, and after the last change to the published evidence."""
+    built, changed = built_at(), last_published_change()
+    return built is not None and (changed is None or changed <= built)
+
+
 def publish():
     """Rebuild the package and atomically replace MEDIA_ROOT/opendata/gcm-open-data.zip."""
     target_dir = output_dir()
@@ -320,5 +348,8 @@ def publish():
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for item in sorted(package.iterdir()):
                 archive.write(item, item.name)
+        # Its build time is the file's modification time, on the application's clock.
+        stamp = timezone.now().timestamp()
+        os.utime(temporary, (stamp, stamp))
         os.replace(temporary, target_dir / ZIP_NAME)
     return target_dir / ZIP_NAME

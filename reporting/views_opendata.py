@@ -24,6 +24,7 @@ def data_page(request):
         info = {
             "size": stat.st_size,
             "built": datetime.datetime.fromtimestamp(stat.st_mtime, tz=datetime.UTC),
+            "current": opendata.is_current(),
         }
     return render(
         request,

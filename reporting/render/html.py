@@ -48,9 +48,7 @@ def content_security_policy(scripts):
     """The file's own policy, in a <meta>: it is opened from disk (no header) or downloaded from the
     site (an attachment, never rendered there). Only its own inline scripts run, named by their
     SHA-256; nothing is fetched from anywhere. Styles stay inline: the file and plotly write them."""
-    hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts
-    )
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts)
     none = "'none'"
     return (
         f"default-src 'none'; script-src {hashes or none}; style-src 'unsafe-inline'; img-src data:; "

@@ -30,12 +30,17 @@ def task_modules():
 def test_setup_periodic_tasks_is_idempotent_and_keeps_operator_schedules():
     call_command("setup_periodic_tasks")
     tasks = dict(PeriodicTask.objects.values_list("task", "crontab__hour"))
-    assert tasks == {"reporting.compile_due_reports": "2", "reporting.send_reminders": "6"}
+    assert tasks == {
+        "reporting.compile_due_reports": "2",
+        "reporting.send_reminders": "6",
+        "reporting.requeue_reports": "*",
+        "reporting.refresh_open_data": "*",
+    }
     reminder = PeriodicTask.objects.get(task="reporting.send_reminders")
     reminder.crontab.hour = "7"
     reminder.crontab.save()
     call_command("setup_periodic_tasks")
-    assert PeriodicTask.objects.filter(task__startswith="reporting.").count() == 2
+    assert PeriodicTask.objects.filter(task__startswith="reporting.").count() == 4
     assert PeriodicTask.objects.get(task="reporting.send_reminders").crontab.hour == "7"
     assert Milestone.objects.filter(kind=Milestone.Kind.SG_REPORT, year=2026).exists()
 

@@ -23,6 +23,18 @@ PERIODIC_TASKS = {
         {"minute": "0", "hour": "6"},
         "Submissions to validate, returned records, milestones within 30 days; one e-mail a day at most.",
     ),
+    "Queue again the reports waiting for the task service, or whose compilation died": (
+        "reporting.requeue_reports",
+        {"minute": "*/2"},
+        "Reports requested while redis was down, lost by the broker, or whose worker died mid-compilation "
+        "(no heartbeat for 10 minutes). Each is taken once, so two runs never queue a report twice.",
+    ),
+    "Keep the open data package current": (
+        "reporting.refresh_open_data",
+        {"minute": "40"},
+        "Builds the package if it is missing or older than the last validation or withdrawal; does nothing "
+        "otherwise. Validations also ask for a rebuild two minutes later.",
+    ),
 }
 
 
