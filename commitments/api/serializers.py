@@ -5,6 +5,7 @@ only turns the payload into the plain data `commitments.services` expects: the e
 review state and publication are never taken from the payload.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -114,7 +115,16 @@ class Boolean(serializers.BooleanField):
         return data
 
 
-@extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d{1,16}(\.\d{1,4})?$"}]})
+@extend_schema_field(
+    {
+        "oneOf": [
+            # As the server checks: at most 16 digits before the point and 4 after.
+            {"type": "number", "exclusiveMaximum": 10**16, "exclusiveMinimum": -(10**16), "multipleOf": 0.0001},
+            {"type": "string", "pattern": r"^-?\d{1,16}(\.\d{1,4})?$"},
+        ],
+        "description": "At most 16 digits before the decimal point and 4 after it.",
+    }
+)
 class Amount(serializers.DecimalField):
     """A number, or a decimal written as a string."""
 
@@ -251,6 +261,19 @@ class EvidenceWriteSerializer(serializers.Serializer):
     results = ResultSerializer(many=True, required=False)
     challenges = Text(required=False, allow_blank=True)
     good_practice = Boolean(required=False)
+
+    def to_internal_value(self, data):
+        # DRF's many=True related fields iterate whatever they get: {"a": 1} would be read as ["a"].
+        # A list is what the schema promises, so only a list is accepted.
+        if isinstance(data, dict):
+            wrong = {
+                name: [_('Expected a list of items but got type "%(type)s".') % {"type": type(value).__name__}]
+                for name, value in data.items()
+                if isinstance(self.fields.get(name), serializers.ManyRelatedField) and not isinstance(value, list)
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
 
     def service_data(self):
         """Only the fields sent (a PATCH changes only those), as services.evidence_* expect them."""

@@ -89,6 +89,8 @@ class InstrumentViewSet(FrameworkViewSet):
     queryset = Instrument.objects.order_by("symbol")
     serializer_class = s.InstrumentSerializer
     lookup_field = "symbol"
+    # Symbols hold slashes (A/RES/73/195): the path takes them as they are or encoded (%2F).
+    lookup_value_regex = ".+"
 
 
 @_schema(s.GuidingPrincipleSerializer)
