@@ -318,7 +318,8 @@ class Evidence(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: harvesters ask for what changed since their last visit (?updated_since=).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     submitted_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )

@@ -301,3 +301,10 @@ class CommentSerializer(serializers.Serializer):
 
 class ReturnSerializer(serializers.Serializer):
     comment = Text(help_text="What needs to change.")
+
+
+class WithdrawnRecordSerializer(serializers.Serializer):
+    """A record that was published and no longer is: harvesters remove it from their copy."""
+
+    record = serializers.UUIDField()
+    withdrawn_at = serializers.DateTimeField(help_text="ISO 8601, UTC.")
