@@ -462,3 +462,14 @@ class EvidenceEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiTokenUse(models.Model):
+    """When an API token was last used (DRF's Token has only its creation time). Written at most
+    once a minute per token (commitments.api.authentication), so reads never turn into a write each."""
+
+    token = models.OneToOneField("authtoken.Token", on_delete=models.CASCADE, related_name="use", primary_key=True)
+    last_used_at = models.DateTimeField(_("last used"))
+
+    class Meta:
+        verbose_name = _("API token use")

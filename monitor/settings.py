@@ -225,7 +225,7 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIM
 # The REST API (/api/v1/): read-only for the public, token or session authentication for writes.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "commitments.api.authentication.RecordingTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -250,7 +250,14 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "GCM Implementation Monitor API",
     "DESCRIPTION": "The Global Compact for Migration (A/RES/73/195), its Member States and the published "
-    "evidence of its implementation. Identifiers are stable: action codes (13a), ISO3 codes, record UUIDs.",
+    "evidence of its implementation. Identifiers are stable: action codes (13a), ISO3 codes, record UUIDs.\n\n"
+    "Reading published data needs no account. To write (as a State contributor, focal point or stakeholder "
+    "editor), sign in on the site and create a token on your token page (/accounts/token/, linked from the "
+    "header when signed in), then send it as `Authorization: Token <key>`. The same page shows when it was "
+    "last used and revokes it. Requests are throttled (answer 429 with Retry-After).\n\n"
+    "Incremental harvesting: `GET /api/v1/evidence/?updated_since=<ISO 8601 with time zone>` gives what "
+    "changed, `GET /api/v1/evidence/withdrawn/?since=...` what was taken down. Anonymous GETs are open to "
+    "other origins (CORS).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",

@@ -6,9 +6,12 @@ names would otherwise be used). django-axes throttles the log-in form and the ad
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from monitor.views_token import api_token
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("token/", api_token, name="api_token"),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
