@@ -473,3 +473,6 @@ class ApiTokenUse(models.Model):
 
     class Meta:
         verbose_name = _("API token use")
+
+    def __str__(self):
+        return f"{self.token_id[:6]}… last used {self.last_used_at:%Y-%m-%d %H:%M}"

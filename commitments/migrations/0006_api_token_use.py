@@ -5,21 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('authtoken', '0004_alter_tokenproxy_options'),
-        ('commitments', '0005_evidence_updated_at_index'),
+        ("authtoken", "0004_alter_tokenproxy_options"),
+        ("commitments", "0005_evidence_updated_at_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiTokenUse',
+            name="ApiTokenUse",
             fields=[
-                ('token', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='use', serialize=False, to='authtoken.token')),
-                ('last_used_at', models.DateTimeField(verbose_name='last used')),
+                (
+                    "token",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="use",
+                        serialize=False,
+                        to="authtoken.token",
+                    ),
+                ),
+                ("last_used_at", models.DateTimeField(verbose_name="last used")),
             ],
             options={
-                'verbose_name': 'API token use',
+                "verbose_name": "API token use",
             },
         ),
     ]
