@@ -119,7 +119,15 @@ class Boolean(serializers.BooleanField):
     {
         "oneOf": [
             # As the server checks: at most 16 digits before the point and 4 after.
-            {"type": "number", "exclusiveMaximum": 10**16, "exclusiveMinimum": -(10**16), "multipleOf": 0.0001},
+            # (No multipleOf 0.0001: binary fractions make it unusable; the description says it.)
+            # OpenAPI 3.0: exclusive bounds are flags beside maximum and minimum.
+            {
+                "type": "number",
+                "maximum": 10**16,
+                "exclusiveMaximum": True,
+                "minimum": -(10**16),
+                "exclusiveMinimum": True,
+            },
             {"type": "string", "pattern": r"^-?\d{1,16}(\.\d{1,4})?$"},
         ],
         "description": "At most 16 digits before the decimal point and 4 after it.",

@@ -41,7 +41,8 @@ def test_patch_requires_version_in_the_schema_as_on_the_server(schema):
 def test_result_values_have_the_servers_bounds_in_the_schema(schema):
     value = schema["components"]["schemas"]["ResultRequest"]["properties"]["value"]
     number = next(v for v in value["oneOf"] if v["type"] == "number")
-    assert number["exclusiveMaximum"] == 10**16 and number["exclusiveMinimum"] == -(10**16)
+    assert number["maximum"] == 10**16 and number["minimum"] == -(10**16)
+    assert number["exclusiveMaximum"] is True and number["exclusiveMinimum"] is True
     text = next(v for v in value["oneOf"] if v["type"] == "string")
     assert text["pattern"] == r"^-?\d{1,16}(\.\d{1,4})?$"
 
