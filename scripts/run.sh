@@ -18,7 +18,8 @@ if [ -z "${REDIS_URL:-}" ] && [ -f .env ] && ! grep -q '^REDIS_URL=' .env; then
   echo "Writing REDIS_URL=redis://127.0.0.1:$port/0 to .env (this checkout's own redis)."
   printf '# This checkout'"'"'s own redis (scripts/run.sh starts it if none answers there).\nREDIS_URL=redis://127.0.0.1:%s/0\n' "$port" >> .env
 fi
-if [ -f .env ]; then set -a; . ./.env; set +a; fi
+# .env fills in what the environment does not set (the environment wins, as in the settings).
+if [ -f .env ]; then saved=$(export -p | grep -v '^declare -[a-z]*r'); set -a; . ./.env; set +a; eval "$saved"; fi
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 # Links in e-mails follow the address actually served (unless .env sets SITE_URL).
 SITE_URL=${SITE_URL:-http://$HOST:$PORT}
