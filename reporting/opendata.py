@@ -269,6 +269,46 @@ def _write_csv(path, fields, rows):
     return digest.hexdigest(), path.stat().st_size
 
 
+def package_version(created):
+    """One version per build: its UTC time, so a citation names exactly the data it used."""
+    return created.strftime("%Y.%m.%d.%H%M%S")
+
+
+def citation(created):
+    """Who made the data, where it comes from, and how to cite it (the licence asks for attribution)."""
+    version = package_version(created)
+    url = settings.SITE_URL.rstrip("/") + "/data/"
+    return {
+        "version": version,
+        "licenses": [
+            {
+                "name": "CC-BY-4.0",
+                "title": "Creative Commons Attribution 4.0 International",
+                "path": "https://creativecommons.org/licenses/by/4.0/",
+            }
+        ],
+        "contributors": [
+            {"title": "Member States reporting on the Global Compact for Migration", "role": "author"},
+            {"title": "Stakeholders reporting on the Global Compact for Migration (para 44)", "role": "author"},
+            {"title": "United Nations Network on Migration (secretariat of the monitor)", "role": "publisher"},
+        ],
+        "sources": [
+            {
+                "title": "Global Compact for Safe, Orderly and Regular Migration, General Assembly resolution "
+                "A/RES/73/195 (19 December 2018): objectives, actions, guiding principles",
+                "path": "https://undocs.org/A/RES/73/195",
+            },
+            {
+                "title": "UN Statistics Division, Standard country or area codes for statistical use (M49)",
+                "path": "https://unstats.un.org/unsd/methodology/m49/",
+            },
+            {"title": "Evidence validated in the GCM Implementation Monitor", "path": settings.SITE_URL},
+        ],
+        "citation": f"GCM Implementation Monitor, open data, version {version} "
+        f"({created:%Y-%m-%d}), {url}. Licensed under CC BY 4.0.",
+    }
+
+
 def build(directory):
     """Write datapackage.json and one CSV per resource into `directory`; returns the descriptor path."""
     directory = Path(directory)
@@ -292,15 +332,16 @@ def build(directory):
                 "schema": spec["schema"],
             }
         )
+    created = timezone.now()
     descriptor = {
         "profile": "tabular-data-package",
         "name": PACKAGE_NAME,
         "title": "GCM Implementation Monitor: open data",
         "description": "The Global Compact for Safe, Orderly and Regular Migration (A/RES/73/195), the Member "
         "States and stakeholders that report on it, and the published evidence of its implementation.",
-        "created": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "homepage": settings.SITE_URL,
-        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        **citation(created),
         "resources": resources,
     }
     path = directory / "datapackage.json"

@@ -26,6 +26,7 @@ def data_page(request):
             "built": datetime.datetime.fromtimestamp(stat.st_mtime, tz=datetime.UTC),
             "current": opendata.is_current(),
         }
+        info["citation"] = opendata.citation(info["built"])["citation"]
     return render(
         request,
         "reporting/opendata.html",
