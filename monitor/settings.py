@@ -242,6 +242,8 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "commitments.api.errors.exception_handler",
+    # One datetime format in the API, the exports and the open data (commitments/columns.py).
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "monitor.api_renderers.BrowsableAPIRenderer",

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from commitments import exports
+from commitments.columns import DATETIME_FORMAT, EVIDENCE_COLUMNS
 from commitments.models import (
     Action,
     Evidence,
@@ -113,7 +114,7 @@ def _evidence():
             row["challenges"],
             row["good_practice"],
             row["cycle"],
-            row["validated_at"][:19] + "Z" if row["validated_at"] else None,
+            row["validated_at"],
         ]
 
 
@@ -208,28 +209,38 @@ RESOURCES = [
         "rows": _evidence,
         "schema": {
             "fields": [
-                _field("record", required=True, unique=True, description="Stable identifier of the record (UUID)"),
-                _field("revision", "integer", required=True),
-                _field("title", required=True),
-                _field("description"),
-                _field("entity", required=True),
-                _field("entity_kind", required=True, description="'state' or the organisation's stakeholder type"),
-                _field("iso3", description="The reporting Member State"),
-                _field("organisation", "integer", description="The reporting organisation"),
-                _field("primary_action", required=True),
-                _field("status", required=True, enum=[c for c, _ in Evidence.Status.choices]),
-                _field("level", required=True, enum=[c for c, _ in Evidence.Level.choices]),
-                _field("start_date", "date"),
-                _field("end_date", "date"),
-                _field("principles", description="Guiding principles applied, separated by ';'"),
-                _field("partners", description="Partner stakeholder types, separated by ';'"),
-                _field("groups_reached", description="Separated by ';'"),
-                _field("links", description="Separated by ';'"),
-                _field("results", description="indicator: value unit (year), separated by ';'"),
-                _field("challenges"),
-                _field("good_practice", "boolean"),
-                _field("cycle", "integer", description="Review cycle (1 ends with IMRF 2022, 2 with IMRF 2026 ...)"),
-                _field("validated_at", "datetime"),
+                _field("record", required=True, unique=True, description=EVIDENCE_COLUMNS["record"]),
+                _field("revision", "integer", required=True, description=EVIDENCE_COLUMNS["revision"]),
+                _field("title", required=True, description=EVIDENCE_COLUMNS["title"]),
+                _field("description", description=EVIDENCE_COLUMNS["description"]),
+                _field("entity", required=True, description=EVIDENCE_COLUMNS["entity"]),
+                _field("entity_kind", required=True, description=EVIDENCE_COLUMNS["entity_kind"]),
+                _field("iso3", description=EVIDENCE_COLUMNS["iso3"]),
+                _field("organisation", "integer", description=EVIDENCE_COLUMNS["organisation"]),
+                _field("primary_action", required=True, description=EVIDENCE_COLUMNS["primary_action"]),
+                _field(
+                    "status",
+                    required=True,
+                    enum=[c for c, _ in Evidence.Status.choices],
+                    description=EVIDENCE_COLUMNS["status"],
+                ),
+                _field(
+                    "level",
+                    required=True,
+                    enum=[c for c, _ in Evidence.Level.choices],
+                    description=EVIDENCE_COLUMNS["level"],
+                ),
+                _field("start_date", "date", description=EVIDENCE_COLUMNS["start_date"]),
+                _field("end_date", "date", description=EVIDENCE_COLUMNS["end_date"]),
+                _field("principles", description=EVIDENCE_COLUMNS["principles"]),
+                _field("partners", description=EVIDENCE_COLUMNS["partners"]),
+                _field("groups_reached", description=EVIDENCE_COLUMNS["groups_reached"]),
+                _field("links", description=EVIDENCE_COLUMNS["links"]),
+                _field("results", description=EVIDENCE_COLUMNS["results"]),
+                _field("challenges", description=EVIDENCE_COLUMNS["challenges"]),
+                _field("good_practice", "boolean", description=EVIDENCE_COLUMNS["good_practice"]),
+                _field("cycle", "integer", description=EVIDENCE_COLUMNS["cycle"]),
+                _field("validated_at", "datetime", description=EVIDENCE_COLUMNS["validated_at"]),
             ],
             "primaryKey": ["record"],
             "foreignKeys": [
@@ -339,7 +350,7 @@ def build(directory):
         "title": "GCM Implementation Monitor: open data",
         "description": "The Global Compact for Safe, Orderly and Regular Migration (A/RES/73/195), the Member "
         "States and stakeholders that report on it, and the published evidence of its implementation.",
-        "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": created.strftime(DATETIME_FORMAT),
         "homepage": settings.SITE_URL,
         **citation(created),
         "resources": resources,

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from commitments.columns import EVIDENCE_COLUMNS
 from commitments.filters import action_code
 from commitments.models import (
     Action,
@@ -182,6 +183,20 @@ class EntitySerializer(serializers.Serializer):
     organisation = serializers.IntegerField(allow_null=True)
 
 
+# The fields whose value the API gives exactly as the exports do. (The API names principles by letter,
+# partners and groups by slug, and gives the entity, links and results as objects: described apart.)
+API_SAME_AS_EXPORT = set(EVIDENCE_COLUMNS) - {
+    "principles",
+    "partners",
+    "groups_reached",
+    "entity",
+    "links",
+    "results",
+    "organisation",
+    "iso3",
+}
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     """A revision of a record, as the public (or its entity) sees it."""
 
@@ -194,6 +209,14 @@ class EvidenceSerializer(serializers.ModelSerializer):
     links = LinkSerializer(many=True, read_only=True)
     results = ResultSerializer(many=True, read_only=True)
     url = serializers.SerializerMethodField()
+
+    def get_fields(self):
+        """Each field described as in the one dictionary of columns (exports, open data, API)."""
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if name in API_SAME_AS_EXPORT and not field.help_text:
+                field.help_text = EVIDENCE_COLUMNS[name]
+        return fields
 
     class Meta:
         model = Evidence
