@@ -21,34 +21,12 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from .columns import EVIDENCE_COLUMNS, iso_utc
+
 CHUNK_SIZE = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-COLUMNS = [
-    "record",
-    "revision",
-    "title",
-    "description",
-    "entity",
-    "organisation",
-    "entity_kind",
-    "iso3",
-    "stakeholder_type",
-    "primary_action",
-    "other_actions",
-    "status",
-    "level",
-    "start_date",
-    "end_date",
-    "principles",
-    "partners",
-    "groups_reached",
-    "links",
-    "results",
-    "challenges",
-    "good_practice",
-    "cycle",
-    "validated_at",
-]
+# The columns, in order, with their meanings: commitments/columns.py (shared with the open data and the API).
+COLUMNS = list(EVIDENCE_COLUMNS)
 LIST_COLUMNS = {"other_actions", "principles", "partners", "groups_reached", "links", "results"}
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -99,7 +77,7 @@ def record(evidence):
         "challenges": evidence.challenges,
         "good_practice": evidence.good_practice,
         "cycle": evidence.cycle,
-        "validated_at": _iso(evidence.validated_at),
+        "validated_at": iso_utc(evidence.validated_at),
     }
 
 

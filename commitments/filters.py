@@ -9,6 +9,7 @@ Filters on actions, objectives and principles use EXISTS subqueries over the man
 tables, so a record linked to several matching actions is still listed once.
 """
 
+import datetime
 import re
 
 import django_filters
@@ -252,6 +253,26 @@ def region_of_entity():
     return Coalesce(F("member_state__region"), F("organisation__country__region"))
 
 
+class AwareDateTimeField(forms.DateTimeField):
+    """ISO 8601 with a time zone, nothing else: a harvester's timestamp must not depend on ours."""
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise forms.ValidationError(_("Enter a date and time in ISO 8601, e.g. 2026-03-01T00:00:00Z.")) from exc
+        if parsed.tzinfo is None:
+            raise forms.ValidationError(_("Give the time zone too, e.g. 2026-03-01T00:00:00Z."))
+        return parsed
+
+
+class AwareDateTimeFilter(django_filters.Filter):
+    field_class = AwareDateTimeField
+
+
 class EvidenceFilterSet(django_filters.FilterSet):
     objective = django_filters.MultipleChoiceFilter(
         label=_("Objective"), choices=objective_choices, method="filter_objective"
@@ -301,6 +322,11 @@ class EvidenceFilterSet(django_filters.FilterSet):
     )
     validated_to = django_filters.DateFilter(
         label=_("Validated on or before"), field_name="validated_at", lookup_expr="date__lte"
+    )
+    updated_since = AwareDateTimeFilter(
+        label=_("Changed at or after (ISO 8601 with time zone, e.g. 2026-03-01T00:00:00Z)"),
+        field_name="updated_at",
+        lookup_expr="gte",
     )
     q = django_filters.CharFilter(label=_("Words in title or description"), method="filter_text")
     mine = StrictBooleanFilter(

@@ -343,7 +343,8 @@ class Evidence(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: harvesters ask for what changed since their last visit (?updated_since=).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     submitted_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -514,3 +515,17 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"{self.public}/{self.private}"
+
+
+class ApiTokenUse(models.Model):
+    """When an API token was last used (DRF's Token has only its creation time). Written at most
+    once a minute per token (commitments.api.authentication), so reads never turn into a write each."""
+
+    token = models.OneToOneField("authtoken.Token", on_delete=models.CASCADE, related_name="use", primary_key=True)
+    last_used_at = models.DateTimeField(_("last used"))
+
+    class Meta:
+        verbose_name = _("API token use")
+
+    def __str__(self):
+        return f"{self.token_id[:6]}… last used {self.last_used_at:%Y-%m-%d %H:%M}"

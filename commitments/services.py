@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from . import cycles, dataversion, extensions, permissions
 from .indicators import evidence as framework_links
 from .models import Attachment, Evidence, EvidenceEvent, EvidenceLink, EvidenceResult, Profile, Role
+from .signals import published_evidence_changed
 
 S = Evidence.ReviewState
 SCALAR_FIELDS = [
@@ -246,6 +247,10 @@ def _transition(evidence, user, *, allowed_from, to, kind, check, reason="", fie
         current.save()
         _record(current, kind, user, before=snapshot(current), reason=reason, from_state=from_state, **event_fields)
         transaction.on_commit(lambda: _notify(kind, current.pk, user.pk))
+        if kind in (EvidenceEvent.Kind.VALIDATED, EvidenceEvent.Kind.WITHDRAWN):
+            transaction.on_commit(
+                lambda: published_evidence_changed.send(sender=Evidence, evidence_id=current.pk, kind=kind)
+            )
     return current
 
 

@@ -8,6 +8,7 @@ only what its own user sees: the private version.
 """
 
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 
 from . import dataversion
 from .models import (
@@ -43,3 +44,9 @@ def connect():
         post_delete.connect(_public_change, sender=model, dispatch_uid=f"dv-delete-{model.__name__}")
     post_save.connect(_private_change, sender=Profile, dispatch_uid="dv-save-Profile")
     post_delete.connect(_private_change, sender=Profile, dispatch_uid="dv-delete-Profile")
+
+
+# The published evidence changed (a record validated or withdrawn); sent after the commit.
+# Arguments: evidence_id, kind (an EvidenceEvent.Kind). reporting keeps the open data current with it.
+# (commitments imports no other app of the project: reporting listens.)
+published_evidence_changed = Signal()

@@ -9,6 +9,7 @@ the browsable API's renderer is in monitor/api_renderers.py.
 """
 
 from csp.constants import SELF, UNSAFE_INLINE
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
 
@@ -19,6 +20,7 @@ class SwaggerView(SpectacularSwaggerSplitView):
 class RedocView(SpectacularRedocView):
     template_name = "api_docs/redoc.html"
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         # ReDoc (styled-components) inserts <style> elements; its search index runs in a blob: worker.

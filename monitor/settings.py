@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # 304s for the API and the exports from the data version, before any session or user lookup.
     "commitments.readers.DataVersionETagMiddleware",
+    # Anonymous reads of the public API from any origin (monitor/cors.py).
+    "monitor.cors.PublicAPICorsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -256,7 +258,7 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIM
 # The REST API (/api/v1/): read-only for the public, token or session authentication for writes.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "commitments.api.authentication.RecordingTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -273,6 +275,8 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "commitments.api.errors.exception_handler",
+    # One datetime format in the API, the exports and the open data (commitments/columns.py).
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "monitor.api_renderers.BrowsableAPIRenderer",
@@ -281,7 +285,14 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "GCM Implementation Monitor API",
     "DESCRIPTION": "The Global Compact for Migration (A/RES/73/195), its Member States and the published "
-    "evidence of its implementation. Identifiers are stable: action codes (13a), ISO3 codes, record UUIDs.",
+    "evidence of its implementation. Identifiers are stable: action codes (13a), ISO3 codes, record UUIDs.\n\n"
+    "Reading published data needs no account. To write (as a State contributor, focal point or stakeholder "
+    "editor), sign in on the site and create a token on your token page (/accounts/token/, linked from the "
+    "header when signed in), then send it as `Authorization: Token <key>`. The same page shows when it was "
+    "last used and revokes it. Requests are throttled (answer 429 with Retry-After).\n\n"
+    "Incremental harvesting: `GET /api/v1/evidence/?updated_since=<ISO 8601 with time zone>` gives what "
+    "changed, `GET /api/v1/evidence/withdrawn/?since=...` what was taken down. Anonymous GETs are open to "
+    "other origins (CORS).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -294,6 +305,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "commitments.api.schema.evidence_filter_enums",
         "commitments.pledges.api.schema.pledge_filter_enums",
+        "commitments.api.schema.write_rules",
     ],
 }
 

@@ -7,10 +7,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from monitor.languages import LoginView
+from monitor.views_token import api_token
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("token/", api_token, name="api_token"),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(

@@ -11,9 +11,11 @@ class ReportingConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from commitments import cycles
+        from commitments.signals import published_evidence_changed
 
         from . import cycle
         from .models import Milestone, ReviewCycle
+        from .tasks import request_open_data_refresh
 
         # Evidence is dated to the cycle of its validation, by the Forum's actual days.
         cycles.ENDS_PROVIDER = cycle.actual_ends
@@ -24,3 +26,6 @@ class ReportingConfig(AppConfig):
         for model in (ReviewCycle, Milestone):
             post_save.connect(forget_banner, sender=model, dispatch_uid=f"banner-{model.__name__}-save")
             post_delete.connect(forget_banner, sender=model, dispatch_uid=f"banner-{model.__name__}-delete")
+
+        # The open data package follows the published evidence (debounced, see reporting.tasks).
+        published_evidence_changed.connect(request_open_data_refresh, dispatch_uid="opendata-refresh")

@@ -6,11 +6,14 @@ never overwritten. A `Report` is one compiled version of one report; once comple
 immutable, and recompiling makes a new version.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -119,6 +122,11 @@ class ImmutableReport(Exception):
     """A complete report is a snapshot: it is never changed, only superseded by a new version."""
 
 
+# A compiling worker beats at every stage (a few per report, seconds to minutes apart at a million
+# records); silent for this long, it is taken for dead and the report is queued again.
+HEARTBEAT_STALE = timedelta(minutes=10)
+
+
 class Report(models.Model):
     """One compiled version of a report: scope, cycle, data cut-off, parameters and its files."""
 
@@ -161,6 +169,10 @@ class Report(models.Model):
     error = models.TextField(_("error"), blank=True)
     version = models.PositiveIntegerField(_("version"))
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    # Handed to the broker (null: not yet, e.g. redis was down), and the compiling worker's last sign
+    # of life: a run whose heartbeat is older than HEARTBEAT_STALE died with its worker.
+    queued_at = models.DateTimeField(_("handed to the task service at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life of its compilation"), null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -216,6 +228,14 @@ class Report(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.COMPLETE, self.Status.FAILED)
+
+    @property
+    def is_stalled(self):
+        """Compiling, but its worker has given no sign of life for HEARTBEAT_STALE: it died."""
+        if self.status != self.Status.RUNNING:
+            return False
+        last = self.heartbeat_at or self.started_at
+        return last is not None and last < timezone.now() - HEARTBEAT_STALE
 
 
 class ReportFileQuerySet(models.QuerySet):

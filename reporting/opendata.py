@@ -7,6 +7,7 @@ place with os.replace, so a download never sees a half-written file.
 """
 
 import csv
+import datetime
 import hashlib
 import json
 import os
@@ -20,7 +21,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from commitments import exports
-from commitments.models import Action, Evidence, GuidingPrinciple, MemberState, Objective, Organisation
+from commitments.columns import DATETIME_FORMAT, EVIDENCE_COLUMNS
+from commitments.models import (
+    Action,
+    Evidence,
+    EvidenceEvent,
+    GuidingPrinciple,
+    MemberState,
+    Objective,
+    Organisation,
+)
 from commitments.pledges import exports as pledge_exports
 from commitments.pledges.models import NationalPlan, OwnerStatus, Pledge
 
@@ -112,7 +122,7 @@ def _evidence():
             row["challenges"],
             row["good_practice"],
             row["cycle"],
-            row["validated_at"][:19] + "Z" if row["validated_at"] else None,
+            row["validated_at"],
         ]
 
 
@@ -229,28 +239,38 @@ RESOURCES = [
         "rows": _evidence,
         "schema": {
             "fields": [
-                _field("record", required=True, unique=True, description="Stable identifier of the record (UUID)"),
-                _field("revision", "integer", required=True),
-                _field("title", required=True),
-                _field("description"),
-                _field("entity", required=True),
-                _field("entity_kind", required=True, description="'state' or the organisation's stakeholder type"),
-                _field("iso3", description="The reporting Member State"),
-                _field("organisation", "integer", description="The reporting organisation"),
-                _field("primary_action", required=True),
-                _field("status", required=True, enum=[c for c, _ in Evidence.Status.choices]),
-                _field("level", required=True, enum=[c for c, _ in Evidence.Level.choices]),
-                _field("start_date", "date"),
-                _field("end_date", "date"),
-                _field("principles", description="Guiding principles applied, separated by ';'"),
-                _field("partners", description="Partner stakeholder types, separated by ';'"),
-                _field("groups_reached", description="Separated by ';'"),
-                _field("links", description="Separated by ';'"),
-                _field("results", description="indicator: value unit (year), separated by ';'"),
-                _field("challenges"),
-                _field("good_practice", "boolean"),
-                _field("cycle", "integer", description="Review cycle (1 ends with IMRF 2022, 2 with IMRF 2026 ...)"),
-                _field("validated_at", "datetime"),
+                _field("record", required=True, unique=True, description=EVIDENCE_COLUMNS["record"]),
+                _field("revision", "integer", required=True, description=EVIDENCE_COLUMNS["revision"]),
+                _field("title", required=True, description=EVIDENCE_COLUMNS["title"]),
+                _field("description", description=EVIDENCE_COLUMNS["description"]),
+                _field("entity", required=True, description=EVIDENCE_COLUMNS["entity"]),
+                _field("entity_kind", required=True, description=EVIDENCE_COLUMNS["entity_kind"]),
+                _field("iso3", description=EVIDENCE_COLUMNS["iso3"]),
+                _field("organisation", "integer", description=EVIDENCE_COLUMNS["organisation"]),
+                _field("primary_action", required=True, description=EVIDENCE_COLUMNS["primary_action"]),
+                _field(
+                    "status",
+                    required=True,
+                    enum=[c for c, _ in Evidence.Status.choices],
+                    description=EVIDENCE_COLUMNS["status"],
+                ),
+                _field(
+                    "level",
+                    required=True,
+                    enum=[c for c, _ in Evidence.Level.choices],
+                    description=EVIDENCE_COLUMNS["level"],
+                ),
+                _field("start_date", "date", description=EVIDENCE_COLUMNS["start_date"]),
+                _field("end_date", "date", description=EVIDENCE_COLUMNS["end_date"]),
+                _field("principles", description=EVIDENCE_COLUMNS["principles"]),
+                _field("partners", description=EVIDENCE_COLUMNS["partners"]),
+                _field("groups_reached", description=EVIDENCE_COLUMNS["groups_reached"]),
+                _field("links", description=EVIDENCE_COLUMNS["links"]),
+                _field("results", description=EVIDENCE_COLUMNS["results"]),
+                _field("challenges", description=EVIDENCE_COLUMNS["challenges"]),
+                _field("good_practice", "boolean", description=EVIDENCE_COLUMNS["good_practice"]),
+                _field("cycle", "integer", description=EVIDENCE_COLUMNS["cycle"]),
+                _field("validated_at", "datetime", description=EVIDENCE_COLUMNS["validated_at"]),
             ],
             "primaryKey": ["record"],
             "foreignKeys": [
@@ -413,6 +433,48 @@ def _digest(path):
     return digest.hexdigest(), path.stat().st_size
 
 
+def package_version(created):
+    """One version per build: its UTC time, so a citation names exactly the data it used."""
+    return created.strftime("%Y.%m.%d.%H%M%S")
+
+
+def citation(created):
+    """Who made the data, where it comes from, and how to cite it (the licence asks for attribution)."""
+    version = package_version(created)
+    url = settings.SITE_URL.rstrip("/") + "/data/"
+    return {
+        "version": version,
+        "licenses": [
+            {
+                "name": "CC-BY-4.0",
+                "title": "Creative Commons Attribution 4.0 International",
+                "path": "https://creativecommons.org/licenses/by/4.0/",
+            }
+        ],
+        "contributors": [
+            {"title": "Member States reporting on the Global Compact for Migration", "role": "author"},
+            {"title": "Stakeholders reporting on the Global Compact for Migration (para 44)", "role": "author"},
+            {"title": "United Nations Network on Migration (secretariat of the monitor)", "role": "publisher"},
+        ],
+        "sources": [
+            {
+                "title": "Global Compact for Safe, Orderly and Regular Migration, General Assembly resolution "
+                "A/RES/73/195 (19 December 2018): objectives, actions, guiding principles",
+                "path": "https://undocs.org/A/RES/73/195",
+            },
+            {
+                "title": "UN Statistics Division, Standard country or area codes for statistical use (M49)",
+                "path": "https://unstats.un.org/unsd/methodology/m49/",
+            },
+            {"title": "Evidence validated in the GCM Implementation Monitor", "path": settings.SITE_URL},
+            # The indicator frameworks' titles keep their own licence (the SDGs: open-sdg, MIT).
+            *opendata_sdg.sources(),
+        ],
+        "citation": f"GCM Implementation Monitor, open data, version {version} "
+        f"({created:%Y-%m-%d}), {url}. Licensed under CC BY 4.0.",
+    }
+
+
 def build(directory):
     """Write datapackage.json and one CSV per resource into `directory`; returns the descriptor path."""
     directory = Path(directory)
@@ -440,17 +502,16 @@ def build(directory):
     sdmx = opendata_sdg.sdmx_resource(directory, settings.SITE_URL)
     sha256, size = _digest(directory / sdmx["path"])
     resources.append({**sdmx, "bytes": size, "hash": f"sha256:{sha256}"})
+    created = timezone.now()
     descriptor = {
         "profile": "tabular-data-package",
         "name": PACKAGE_NAME,
         "title": "GCM Implementation Monitor: open data",
         "description": "The Global Compact for Safe, Orderly and Regular Migration (A/RES/73/195), the Member "
         "States and stakeholders that report on it, and the published evidence of its implementation.",
-        "created": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": created.strftime(DATETIME_FORMAT),
         "homepage": settings.SITE_URL,
-        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
-        # The indicator frameworks' titles keep their own licence (the SDGs: open-sdg, MIT).
-        "sources": opendata_sdg.sources(),
+        **citation(created),
         "resources": resources,
     }
     path = directory / "datapackage.json"
@@ -468,6 +529,25 @@ def latest():
     return path if path.is_file() else None
 
 
+def built_at():
+    """When the published zip was built (UTC), or None."""
+    path = latest()
+    return datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC) if path else None
+
+
+def last_published_change():
+    """When a record was last validated or withdrawn, or None. Events are append-only, so the
+    newest such event is found walking the primary key backwards."""
+    kinds = [EvidenceEvent.Kind.VALIDATED, EvidenceEvent.Kind.WITHDRAWN]
+    return EvidenceEvent.objects.filter(kind__in=kinds).order_by("-pk").values_list("at", flat=True).first()
+
+
+def is_current():
+    """Built, and after the last change to the published evidence."""
+    built, changed = built_at(), last_published_change()
+    return built is not None and (changed is None or changed <= built)
+
+
 def publish():
     """Rebuild the package and atomically replace MEDIA_ROOT/opendata/gcm-open-data.zip."""
     target_dir = output_dir()
@@ -479,5 +559,8 @@ def publish():
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for item in sorted(package.iterdir()):
                 archive.write(item, item.name)
+        # Its build time is the file's modification time, on the application's clock.
+        stamp = timezone.now().timestamp()
+        os.utime(temporary, (stamp, stamp))
         os.replace(temporary, target_dir / ZIP_NAME)
     return target_dir / ZIP_NAME

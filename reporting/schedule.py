@@ -14,19 +14,25 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Evidence, MemberState, Profile, Role
 from commitments.pledges import selectors as pledge_selectors
 from monitor.languages import in_language_of
 
 from . import cycle, reports
-from .models import Milestone, ReminderLog, Report, ReportKind
+from .models import HEARTBEAT_STALE, Milestone, ReminderLog, Report, ReportKind
 
 log = logging.getLogger(__name__)
 # How long after its cut-off a milestone's reports may still be compiled (if the schedule was down).
 CATCH_UP_DAYS = 30
 # A queued report older than this was not picked up by a worker (the broker was down): queue it again.
 STALE_QUEUED = timedelta(minutes=10)
+NOT_HANDED_OVER_GRACE = timedelta(minutes=1)
+DEAD_COMPILATION = _(
+    "The previous compilation stopped at %(progress)s%% without finishing (its worker was lost); "
+    "the report was queued again."
+)
 REMINDER_HORIZON_DAYS = 30
 
 
@@ -71,15 +77,39 @@ def claim_milestone_reports(today=None):
 
 
 def stale_reports(now=None):
-    """Reports nobody is compiling: queued too long, or running past the hard time limit."""
+    """Reports nobody is compiling: never handed to the broker (it was down), handed over but not
+    picked up, or compiling with a dead worker (no heartbeat) or past the hard time limit."""
     now = now or timezone.now()
     limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    return list(
-        Report.objects.filter(
-            Q(status=Report.Status.QUEUED, requested_at__lt=now - STALE_QUEUED)
-            | Q(status=Report.Status.RUNNING, started_at__lt=now - limit)
-        ).values_list("pk", flat=True)
+    return list(Report.objects.filter(stale_condition(now, limit)).order_by("pk").values_list("pk", flat=True))
+
+
+def stale_condition(now, limit=None):
+    limit = limit or timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    queued, running = Report.Status.QUEUED, Report.Status.RUNNING
+    return (
+        # A minute's grace: the request that created it may still be queueing it.
+        Q(status=queued, queued_at__isnull=True, requested_at__lt=now - NOT_HANDED_OVER_GRACE)
+        | Q(status=queued, queued_at__lt=now - STALE_QUEUED)
+        | Q(status=running, heartbeat_at__lt=now - HEARTBEAT_STALE)
+        | Q(status=running, started_at__lt=now - limit)
     )
+
+
+def take_for_requeue(report_id, now=None):
+    """Claim one stale report for queueing again (conditional update: of two runs, one wins).
+    A dead compilation goes back to queued, saying so on its page."""
+    now = now or timezone.now()
+    query = Report.objects.filter(stale_condition(now), pk=report_id)
+    dead = query.filter(status=Report.Status.RUNNING).first()
+    fields = {"status": Report.Status.QUEUED, "queued_at": now}
+    if dead is not None:
+        fields["error"] = DEAD_COMPILATION % {"progress": dead.progress}
+    return bool(query.update(**fields))
+
+
+def release_requeue(report_id):
+    Report.objects.filter(pk=report_id, status=Report.Status.QUEUED).update(queued_at=None)
 
 
 # --- Reminders ---------------------------------------------------------------------------------

@@ -1,10 +1,16 @@
 """Celery tasks of the reporting app: thin, id-based, safe to run twice."""
 
-from celery import chord, shared_task
+import logging
 
-from monitor.queue import BrokerUnavailable, enqueue
+from celery import chord, shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from monitor.queue import BrokerUnavailable, broker_available, enqueue
 
 from . import reports, schedule
+
+log = logging.getLogger(__name__)
 
 # --- Compiled reports and the review calendar -----------------------------------------------------
 
@@ -53,20 +59,39 @@ def finish_report(report_id, claimed_at, tmp):
 
 
 def queue_compile(report_id):
-    """Queue a compile; False if the broker is down (the report stays queued and the schedule retries it)."""
+    """Queue a compile; False if the broker is down (the report stays queued, not handed over, and
+    `requeue_reports` hands it over within minutes of the broker's return)."""
+    from .models import Report
+
     try:
         enqueue(compile_report, report_id)
     except BrokerUnavailable:
         return False
+    Report.objects.filter(pk=report_id, status=Report.Status.QUEUED, queued_at=None).update(queued_at=timezone.now())
     return True
+
+
+@shared_task(name="reporting.requeue_reports", ignore_result=True)
+def requeue_reports():
+    """Every two minutes: queue the reports the broker never got (it was down), those it lost, and
+    those whose compilation died with its worker. Safe to run twice: each report is taken once."""
+    queued = []
+    for pk in schedule.stale_reports():
+        if schedule.take_for_requeue(pk):
+            if queue_compile(pk):
+                queued.append(pk)
+            else:  # the broker went away again: not handed over after all
+                schedule.release_requeue(pk)
+    return queued
 
 
 @shared_task(name="reporting.compile_due_reports", ignore_result=True)
 def compile_due_reports():
     """Daily: claim the reports the calendar's milestones call for, and queue them with any left behind."""
     created = schedule.claim_milestone_reports()
-    for report_id in sorted(set(created) | set(schedule.stale_reports())):
+    for report_id in created:
         queue_compile(report_id)
+    requeue_reports()
     return created
 
 
@@ -77,6 +102,44 @@ def send_reminders():
 
 
 # --- Open data ------------------------------------------------------------------------------------
+
+
+# After a validation or withdrawal the package is rebuilt this long after, once for a burst of them.
+OPEN_DATA_DEBOUNCE_SECONDS = 120
+OPEN_DATA_PENDING_KEY = "opendata-refresh-pending"
+
+
+def request_open_data_refresh(**signal_kwargs):
+    """Debounced: the first change of a burst queues one refresh a little later; the others see the
+    key and do nothing. A refresh that cannot be queued is left to the schedule."""
+    from django.core.cache import cache
+
+    if not cache.add(OPEN_DATA_PENDING_KEY, True, timeout=OPEN_DATA_DEBOUNCE_SECONDS):
+        return False
+    if getattr(settings, "TASKS_INLINE", False):
+        return True  # the suite runs refresh_open_data itself; a build per validation would be slow
+    try:
+        if broker_available():
+            refresh_open_data.apply_async(countdown=OPEN_DATA_DEBOUNCE_SECONDS, retry=False)
+            return True
+    except Exception as exc:  # noqa: BLE001 - kombu raises many kinds of connection errors
+        log.warning("Open data refresh not queued (the hourly schedule catches up): %s", exc)
+    cache.delete(OPEN_DATA_PENDING_KEY)
+    return False
+
+
+@shared_task(name="reporting.refresh_open_data", ignore_result=True)
+def refresh_open_data():
+    """Rebuild the open data package if it is missing or older than the last published change
+    (scheduled every hour, and after validations); nothing to do otherwise. Safe to run twice."""
+    from django.core.cache import cache
+
+    from . import opendata
+
+    cache.delete(OPEN_DATA_PENDING_KEY)
+    if opendata.is_current():
+        return None
+    return str(opendata.publish())
 
 
 @shared_task(name="reporting.build_open_data", autoretry_for=(OSError,), retry_backoff=True, max_retries=3)

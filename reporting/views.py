@@ -59,6 +59,12 @@ def _may_compile_any(user):
     return any(reports.compile_allowed(user, kind, state) for kind in ReportKind.values)
 
 
+STALLED_MESSAGE = _(
+    "This compilation has given no sign of life for several minutes: its worker was probably lost. "
+    "It will be queued again automatically within a few minutes."
+)
+
+
 def _visible_report(request, pk):
     return get_object_or_404(_report_queryset(request.user), pk=pk)
 
@@ -69,11 +75,14 @@ def report_detail(request, pk):
     parts = _current_parts(report)
     versions = Report.objects.filter(kind=report.kind, scope_key=report.scope_key, cycle=report.cycle)
     versions = reports.visible_reports(request.user, versions).order_by("-version").only("pk", "version", "status")
-    return render(
-        request,
-        "reporting/report_detail.html",
-        {"report": report, "files": files, "versions": versions, "parts": parts},
-    )
+    context = {
+        "report": report,
+        "files": files,
+        "versions": versions,
+        "parts": parts,
+        "stalled_message": STALLED_MESSAGE,
+    }
+    return render(request, "reporting/report_detail.html", context)
 
 
 def _current_parts(report):
@@ -90,7 +99,7 @@ def report_status(request, pk):
             "status": report.status,
             "status_label": str(report.get_status_display()),
             "progress": report.progress,
-            "error": report.error,
+            "error": str(STALLED_MESSAGE) if report.is_stalled else report.error,
             "finished": report.is_finished,
             "parts": [
                 {

@@ -24,7 +24,9 @@ def data_page(request):
         info = {
             "size": stat.st_size,
             "built": datetime.datetime.fromtimestamp(stat.st_mtime, tz=datetime.UTC),
+            "current": opendata.is_current(),
         }
+        info["citation"] = opendata.citation(info["built"])["citation"]
     return render(
         request,
         "reporting/opendata.html",

@@ -11,9 +11,19 @@ if [ ! -f .env ] && [ -z "${SECRET_KEY:-}" ]; then
   echo "Writing .env for development (DEBUG=true, a random SECRET_KEY); edit it to configure."
   printf 'DEBUG=true\nSECRET_KEY=%s\n' "$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 fi
-if [ -f .env ]; then set -a; . ./.env; set +a; fi
+# Each checkout gets its own redis (a port derived from its directory, written to .env once), so
+# two checkouts never share a broker and take each other's tasks.
+if [ -z "${REDIS_URL:-}" ] && [ -f .env ] && ! grep -q '^REDIS_URL=' .env; then
+  port=$((6400 + $(printf '%s' "$PWD" | cksum | cut -d' ' -f1) % 1000))
+  echo "Writing REDIS_URL=redis://127.0.0.1:$port/0 to .env (this checkout's own redis)."
+  printf '# This checkout'"'"'s own redis (scripts/run.sh starts it if none answers there).\nREDIS_URL=redis://127.0.0.1:%s/0\n' "$port" >> .env
+fi
+# .env fills in what the environment does not set (the environment wins, as in the settings).
+if [ -f .env ]; then saved=$(export -p | grep -v '^declare -[a-z]*r'); set -a; . ./.env; set +a; eval "$saved"; fi
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
-export REDIS_URL
+# Links in e-mails follow the address actually served (unless .env sets SITE_URL).
+SITE_URL=${SITE_URL:-http://$HOST:$PORT}
+export REDIS_URL SITE_URL
 
 pids=()
 stop() {
@@ -48,5 +58,6 @@ $PY manage.py runserver "$HOST:$PORT" &
 pids+=($!)
 echo
 echo "The GCM Implementation Monitor runs at http://$HOST:$PORT/  (Ctrl-C stops web, worker and beat)"
+echo "Another address: HOST=0.0.0.0 PORT=8080 make run. Sign-in help is printed above (How to sign in)."
 echo
 wait -n "${pids[@]}"

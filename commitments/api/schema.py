@@ -65,6 +65,32 @@ def evidence_filter_enums(result, generator, request, public):
     return result
 
 
+NO_NUL = r"^[^\x00]*$"
+TOO_MANY_REQUESTS = {
+    "description": "Too many requests: the rate limit for anonymous clients or for your token was reached. "
+    "Retry after the number of seconds in the Retry-After header.",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+}
+
+
+def write_rules(result, generator, request, public):
+    """What the server checks on writes and every answer, stated in the schema: a PATCH names the
+    version it read; no text may hold a NUL character; any request may be throttled (429)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        properties = component.get("properties", {})
+        if name.startswith("Patched") and "version" in properties:
+            component["required"] = sorted(set(component.get("required", [])) | {"version"})
+        if name.endswith("Request"):
+            for prop in properties.values():
+                target = prop.get("items", prop)
+                if target.get("type") == "string" and not ({"enum", "format", "pattern"} & set(target)):
+                    target["pattern"] = NO_NUL
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            operation.setdefault("responses", {})["429"] = TOO_MANY_REQUESTS
+    return result
+
+
 def _write_enums(schemas):
     """Codes, letters and slugs accepted in evidence payloads."""
     codes = [value for value, _label in filters.action_choices()]

@@ -5,11 +5,13 @@ only turns the payload into the plain data `commitments.services` expects: the e
 review state and publication are never taken from the payload.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commitments import extensions
+from commitments.columns import EVIDENCE_COLUMNS
 from commitments.filters import action_code
 from commitments.indicators import evidence as framework_links
 from commitments.indicators.models import ResultMeasure
@@ -117,7 +119,24 @@ class Boolean(serializers.BooleanField):
         return data
 
 
-@extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d{1,16}(\.\d{1,4})?$"}]})
+@extend_schema_field(
+    {
+        "oneOf": [
+            # As the server checks: at most 16 digits before the point and 4 after.
+            # (No multipleOf 0.0001: binary fractions make it unusable; the description says it.)
+            # OpenAPI 3.0: exclusive bounds are flags beside maximum and minimum.
+            {
+                "type": "number",
+                "maximum": 10**16,
+                "exclusiveMaximum": True,
+                "minimum": -(10**16),
+                "exclusiveMinimum": True,
+            },
+            {"type": "string", "pattern": r"^-?\d{1,16}(\.\d{1,4})?$"},
+        ],
+        "description": "At most 16 digits before the decimal point and 4 after it.",
+    }
+)
 class Amount(serializers.DecimalField):
     """A number, or a decimal written as a string."""
 
@@ -186,6 +205,20 @@ class EntitySerializer(serializers.Serializer):
     organisation = serializers.IntegerField(allow_null=True)
 
 
+# The fields whose value the API gives exactly as the exports do. (The API names principles by letter,
+# partners and groups by slug, and gives the entity, links and results as objects: described apart.)
+API_SAME_AS_EXPORT = set(EVIDENCE_COLUMNS) - {
+    "principles",
+    "partners",
+    "groups_reached",
+    "entity",
+    "links",
+    "results",
+    "organisation",
+    "iso3",
+}
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     """A revision of a record, as the public (or its entity) sees it."""
 
@@ -232,7 +265,12 @@ class EvidenceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_fields(self):
+        """Each field described as in the one dictionary of columns (exports, open data, API), and
+        the fields of the apps that extend evidence (plans and pledges)."""
         fields = super().get_fields()
+        for name, field in fields.items():
+            if name in API_SAME_AS_EXPORT and not field.help_text:
+                field.help_text = EVIDENCE_COLUMNS[name]
         for part in extensions.EVIDENCE_PARTS:
             if (field := part.api_read_field()) is not None:
                 fields[part.name] = field
@@ -297,6 +335,19 @@ class EvidenceWriteSerializer(serializers.Serializer):
                 fields[part.name] = field
         return fields
 
+    def to_internal_value(self, data):
+        # DRF's many=True related fields iterate whatever they get: {"a": 1} would be read as ["a"].
+        # A list is what the schema promises, so only a list is accepted.
+        if isinstance(data, dict):
+            wrong = {
+                name: [_('Expected a list of items but got type "%(type)s".') % {"type": type(value).__name__}]
+                for name, value in data.items()
+                if isinstance(self.fields.get(name), serializers.ManyRelatedField) and not isinstance(value, list)
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
+
     def service_data(self):
         """Only the fields sent (a PATCH changes only those), as services.evidence_* expect them."""
         data = dict(self.validated_data)
@@ -323,3 +374,10 @@ class CommentSerializer(serializers.Serializer):
 
 class ReturnSerializer(serializers.Serializer):
     comment = Text(help_text="What needs to change.")
+
+
+class WithdrawnRecordSerializer(serializers.Serializer):
+    """A record that was published and no longer is: harvesters remove it from their copy."""
+
+    record = serializers.UUIDField()
+    withdrawn_at = serializers.DateTimeField(help_text="ISO 8601, UTC.")

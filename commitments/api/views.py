@@ -14,7 +14,8 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -22,8 +23,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from commitments import extensions, permissions, services
-from commitments.filters import EvidenceFilterSet, action_code
+from commitments import extensions, permissions, selectors, services
+from commitments.filters import AwareDateTimeField, EvidenceFilterSet, action_code
 from commitments.models import (
     Action,
     GuidingPrinciple,
@@ -89,6 +90,8 @@ class InstrumentViewSet(FrameworkViewSet):
     queryset = Instrument.objects.order_by("symbol")
     serializer_class = s.InstrumentSerializer
     lookup_field = "symbol"
+    # Symbols hold slashes (A/RES/73/195): the path takes them as they are or encoded (%2F).
+    lookup_value_regex = ".+"
 
 
 @_schema(s.GuidingPrincipleSerializer)
@@ -217,6 +220,32 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def _respond(self, evidence, code=status.HTTP_200_OK):
         evidence = self.get_queryset().get(pk=evidence.pk)
         return Response(EVIDENCE(evidence, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(
+        summary="Records taken down from publication (withdrawn), for incremental harvesting",
+        description="With `?updated_since=` on the evidence list, a harvester keeps a copy current: fetch what "
+        "changed since its last visit, and drop the records listed here since that time.",
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATETIME,
+                description="ISO 8601 with time zone; withdrawals at or after it. All of them without it.",
+            )
+        ],
+        responses={**READ_LIST, 200: s.WithdrawnRecordSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"], permission_classes=[AllowAny], filter_backends=[])
+    def withdrawn(self, request):
+        since = None
+        if "since" in request.query_params:
+            field = AwareDateTimeField()
+            try:
+                since = field.clean(request.query_params["since"])
+            except DjangoValidationError as exc:
+                raise ValidationError({"since": exc.messages}) from exc
+        rows = selectors.withdrawn_records(since)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.WithdrawnRecordSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Record a new draft for your entity",

@@ -95,7 +95,9 @@ def column_letter(index):
 
 
 def _text(value):
-    return escape(_ILLEGAL.sub("", value))
+    # A literal CR would be folded into LF by every XML parser: written as a character reference,
+    # as openpyxl does, it reads back as CR.
+    return escape(_ILLEGAL.sub("", value)).replace("\r", "&#13;")
 
 
 class Sheet:

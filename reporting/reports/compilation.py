@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Report, ReportPart
+from ..models import HEARTBEAT_STALE, Report, ReportPart
 from .annex import AnnexSpool
 from .content import compile_content
 from .publication import publish, sha256_of
@@ -43,13 +43,20 @@ def claim(report_id, task_id):
     queued -> running with this task id; a running report is taken over only by the same task
     redelivered after its worker was lost, or when its run is older than the hard time limit."""
     now = timezone.now()
-    fields = {"status": Report.Status.RUNNING, "task_id": task_id, "started_at": now, "progress": 0, "error": ""}
+    fields = {
+        "status": Report.Status.RUNNING,
+        "task_id": task_id,
+        "started_at": now,
+        "heartbeat_at": now,
+        "progress": 0,
+        "error": "",
+    }
     won = Report.objects.filter(pk=report_id, status=Report.Status.QUEUED).update(**fields)
     if not won:
         stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
         won = (
             Report.objects.filter(pk=report_id, status=Report.Status.RUNNING)
-            .filter(Q(task_id=task_id) | Q(started_at__lt=stale))
+            .filter(Q(task_id=task_id) | Q(started_at__lt=stale) | Q(heartbeat_at__lt=now - HEARTBEAT_STALE))
             .update(**fields)
         )
     if not won:
@@ -58,7 +65,8 @@ def claim(report_id, task_id):
 
 
 def _progress(report, claimed_at, percent):
-    Report.objects.filter(pk=report.pk, started_at=claimed_at).update(progress=percent)
+    """Progress, and the heartbeat that tells a live compilation from one whose worker died."""
+    Report.objects.filter(pk=report.pk, started_at=claimed_at).update(progress=percent, heartbeat_at=timezone.now())
 
 
 def _clean_partial(report):

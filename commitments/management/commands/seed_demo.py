@@ -11,6 +11,7 @@ import secrets
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments import demo, extensions
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             raise CommandError("--records must be 0 or more and --organisations 1 or more.")
         if if_empty and Evidence.objects.exists():
             self.stdout.write("The database already has evidence: demo data not seeded (--if-empty).")
+            self.how_to_sign_in()
             return
         if demo.has_demo_data() or demo.Organisation.objects.filter(is_demo=True).exists():
             if not reset:
@@ -60,6 +62,19 @@ class Command(BaseCommand):
         for seeder in extensions.DEMO_SEEDERS:
             self.stdout.write(self.style.SUCCESS(seeder.seed(seed)))
         self.users()
+
+    def how_to_sign_in(self):
+        """On every later start: the demo log-ins that exist (their passwords were shown once) and
+        how to make or reset an account."""
+        names = [username for username, _role, _state in demo.DEMO_USERS]
+        existing = list(get_user_model().objects.filter(username__in=names).values_list("username", flat=True))
+        self.stdout.write("\nHow to sign in:")
+        if existing:
+            names = ", ".join(sorted(existing))
+            self.stdout.write(f"  demo log-ins: {names} (passwords were printed on the first start)")
+            self.stdout.write("  new password for one: .venv/bin/python manage.py changepassword demo-secretariat")
+        self.stdout.write("  an operator (secretariat role, and /admin/ with --admin):")
+        self.stdout.write("    .venv/bin/python manage.py create_operator NAME --email you@example.org --admin")
 
     def progress(self, done, total):
         if total >= 50000 and (done % 100000 == 0 or done == total):

@@ -29,6 +29,18 @@ PERIODIC_TASKS = {
         "REVIEW_LEAD_MONTHS (default 6) before each regional review and IMRF: a first draft for each State with a "
         "focal point, drafted from its published evidence, and one e-mail to its focal points; each once.",
     ),
+    "Queue again the reports waiting for the task service, or whose compilation died": (
+        "reporting.requeue_reports",
+        {"minute": "*/2"},
+        "Reports requested while redis was down, lost by the broker, or whose worker died mid-compilation "
+        "(no heartbeat for 10 minutes). Each is taken once, so two runs never queue a report twice.",
+    ),
+    "Keep the open data package current": (
+        "reporting.refresh_open_data",
+        {"minute": "40"},
+        "Builds the package if it is missing or older than the last validation or withdrawal; does nothing "
+        "otherwise. Validations also ask for a rebuild two minutes later.",
+    ),
 }
 
 
