@@ -45,6 +45,12 @@ def test_global_dashboard_and_state_profile_render_offline(framework, live_serve
     # The map's countries came from the vendored topojson: drawn shapes, not an empty frame.
     assert page.locator("#chart-map .geo path.choroplethlocation").count() > 150
     assert any(u.endswith("/static/vendor/topojson/world_110m.json") for u in page.requests)
+    # The 28 Member States too small for the shapes are markers (scattergeo, in the partial bundle).
+    from commitments.models import MemberState
+    from reporting.map_points import POINTS
+
+    small = MemberState.objects.filter(is_observer=False, iso3__in=POINTS).count()
+    assert small == 28 and page.locator("#chart-map .geo .scattergeo path.point").count() == small
     assert page.locator("#chart-objectives-regions .heatmaplayer image, #chart-objectives-regions .hm").count() >= 1
     screenshot(page, "dashboard-global")
 
