@@ -307,15 +307,16 @@ def test_gunicorn_serves_the_app_with_this_config(collected_static, tmp_path):
     hashed = re.search(r'"(css/[^"]+\.[0-9a-f]{12}\.css)"', manifest).group(1)
     url = f"http://127.0.0.1:{port}/static/{hashed}"
     try:
-        deadline = time.monotonic() + 30
+        # The worker warms up (imports every view) before it accepts: a connection may wait meanwhile.
+        deadline = time.monotonic() + 90
         while True:
             assert proc.poll() is None, f"gunicorn exited:\n{proc.stdout.read()}"
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:
+                with urllib.request.urlopen(url, timeout=10) as response:
                     status, headers, body = response.status, response.headers, response.read()
                 break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "gunicorn did not answer within 30 s"
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                assert time.monotonic() < deadline, "gunicorn did not answer within 90 s"
                 time.sleep(0.2)
         assert status == 200
         assert body == (collected_static / hashed).read_bytes()
