@@ -23,6 +23,8 @@ from django.utils.translation import ngettext
 from commitments import cycles
 from commitments.models import Evidence
 
+from .map_points import POINTS
+
 # Ordinal, colour-blind safe blues (light = planned, dark = completed), readable on white.
 STATUS_COLOURS = ["#c6dbef", "#6baed6", "#2171b5", "#08306b"]
 BAR_COLOUR = "#00558c"
@@ -100,36 +102,78 @@ def _who(entity):
 
 
 def state_map(counts, states, *, title=None):
-    """Choropleth by ISO3. `counts`: {iso3: records}; `states`: [(iso3, name)] of all States."""
+    """Choropleth by ISO3. `counts`: {iso3: records}; `states`: [(iso3, name)] of all States.
+
+    States too small for the map's shapes (reporting.map_points) are drawn as markers at their
+    point, in the same colours, so every State is visible."""
     title = title or _("Published evidence by Member State")
     reporting = [(iso3, name, counts[iso3]) for iso3, name in states if counts.get(iso3)]
     silent = [(iso3, name) for iso3, name in states if not counts.get(iso3)]
+    z_top = max([round(math.log10(n), 4) for *_rest, n in reporting], default=1) or 1
+    shaped_silent = [(iso3, name) for iso3, name in silent if iso3 not in POINTS]
+    shaped = [row for row in reporting if row[0] not in POINTS]
+    dotted_silent = [(iso3, name) for iso3, name in silent if iso3 in POINTS]
+    dotted = [row for row in reporting if row[0] in POINTS]
+    silent_hover = "%{customdata}: " + esc(no_evidence()) + "<extra></extra>"
+    records_hover = "%{customdata[0]}: %{customdata[1]} " + esc(_("records")) + "<extra></extra>"
     traces = [
         {
             "type": "choropleth",
             "name": no_evidence(),
             "locationmode": "ISO-3",
-            "locations": [iso3 for iso3, _name in silent],
-            "z": [1] * len(silent),
-            "customdata": [esc(name) for _iso3, name in silent],
+            "locations": [iso3 for iso3, _name in shaped_silent],
+            "z": [1] * len(shaped_silent),
+            "customdata": [esc(name) for _iso3, name in shaped_silent],
             "colorscale": [[0, NO_EVIDENCE_GREY], [1, NO_EVIDENCE_GREY]],
             "showscale": False,
             "marker": {"line": {"color": "#ffffff", "width": 0.5}},
-            "hovertemplate": "%{customdata}: " + esc(no_evidence()) + "<extra></extra>",
+            "hovertemplate": silent_hover,
         },
         {
             "type": "choropleth",
             "name": _("records"),
             "locationmode": "ISO-3",
-            "locations": [iso3 for iso3, _name, _n in reporting],
+            "locations": [iso3 for iso3, _name, _n in shaped],
             # A log scale: reporting is very uneven, and a linear scale would hide most States.
-            "z": [round(math.log10(n), 4) for _iso3, _name, n in reporting],
-            "customdata": [[esc(name), num(n)] for _iso3, name, n in reporting],
+            "z": [round(math.log10(n), 4) for _iso3, _name, n in shaped],
+            "customdata": [[esc(name), num(n)] for _iso3, name, n in shaped],
             "colorscale": HEAT_SCALE,
             "zmin": 0,
+            "zmax": z_top,
             "marker": {"line": {"color": "#ffffff", "width": 0.5}},
             "colorbar": _log_colorbar([n for *_rest, n in reporting]),
-            "hovertemplate": "%{customdata[0]}: %{customdata[1]} " + esc(_("records")) + "<extra></extra>",
+            "hovertemplate": records_hover,
+        },
+        {
+            "type": "scattergeo",
+            "name": no_evidence(),
+            "mode": "markers",
+            "lon": [POINTS[iso3][0] for iso3, _name in dotted_silent],
+            "lat": [POINTS[iso3][1] for iso3, _name in dotted_silent],
+            "ids": [iso3 for iso3, _name in dotted_silent],
+            "customdata": [esc(name) for _iso3, name in dotted_silent],
+            "marker": {"size": 7, "color": NO_EVIDENCE_GREY, "line": {"color": "#666666", "width": 0.5}},
+            "showlegend": False,
+            "hovertemplate": silent_hover,
+        },
+        {
+            "type": "scattergeo",
+            "name": _("records"),
+            "mode": "markers",
+            "lon": [POINTS[iso3][0] for iso3, _name, _n in dotted],
+            "lat": [POINTS[iso3][1] for iso3, _name, _n in dotted],
+            "ids": [iso3 for iso3, _name, _n in dotted],
+            "customdata": [[esc(name), num(n)] for _iso3, name, n in dotted],
+            "marker": {
+                "size": 8,
+                "color": [round(math.log10(n), 4) for _iso3, _name, n in dotted],
+                "colorscale": HEAT_SCALE,
+                "cmin": 0,
+                "cmax": z_top,
+                "line": {"color": "#333333", "width": 0.6},
+            },
+            "showlegend": False,
+            "hovertemplate": records_hover,
         },
     ]
     figure = {

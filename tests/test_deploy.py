@@ -34,6 +34,7 @@ GUNICORN_VARS = (
     "GUNICORN_BIND",
     "GUNICORN_WORKERS",
     "GUNICORN_MAX_WORKERS",
+    "GUNICORN_THREADS",
     "GUNICORN_LOG_LEVEL",
     "FORWARDED_ALLOW_IPS",
 )
@@ -235,6 +236,8 @@ def test_gunicorn_conf_defaults(gunicorn_env):
     cores = len(os.sched_getaffinity(0))
     assert conf["workers"] == min(2 * cores + 1, 8) and 1 <= conf["workers"] <= 8
     assert conf["timeout"] == 60
+    # Threaded: a long streamed download does not stop the heartbeat; each worker is warmed before traffic.
+    assert conf["worker_class"] == "gthread" and conf["threads"] == 4 and callable(conf["post_worker_init"])
     assert conf["accesslog"] == "-" and conf["errorlog"] == "-"
     assert conf["forwarded_allow_ips"] == "127.0.0.1,::1"
     assert conf["max_requests"] > 0 and 0 < conf["max_requests_jitter"] < conf["max_requests"]
@@ -304,15 +307,16 @@ def test_gunicorn_serves_the_app_with_this_config(collected_static, tmp_path):
     hashed = re.search(r'"(css/[^"]+\.[0-9a-f]{12}\.css)"', manifest).group(1)
     url = f"http://127.0.0.1:{port}/static/{hashed}"
     try:
-        deadline = time.monotonic() + 30
+        # The worker warms up (imports every view) before it accepts: a connection may wait meanwhile.
+        deadline = time.monotonic() + 90
         while True:
             assert proc.poll() is None, f"gunicorn exited:\n{proc.stdout.read()}"
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:
+                with urllib.request.urlopen(url, timeout=10) as response:
                     status, headers, body = response.status, response.headers, response.read()
                 break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "gunicorn did not answer within 30 s"
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                assert time.monotonic() < deadline, "gunicorn did not answer within 90 s"
                 time.sleep(0.2)
         assert status == 200
         assert body == (collected_static / hashed).read_bytes()
@@ -322,6 +326,7 @@ def test_gunicorn_serves_the_app_with_this_config(collected_static, tmp_path):
         output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
     assert f"GET /static/{hashed}" in output, "the access log goes to stdout"
+    assert "Worker warmed up" in output
 
 
 # ----------------------------------------------------------------------------------------------- systemd

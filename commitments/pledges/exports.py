@@ -7,13 +7,12 @@ spreadsheet would run as a formula gets a leading apostrophe); lists are joined 
 import csv
 import io
 import json
-import tempfile
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
 
-from commitments.exports import CONTENT_TYPES, _xlsx_cell, neutralise
+from commitments.exports import CONTENT_TYPES, neutralise
+from commitments.spreadsheet import stream_workbook
 
 from .models import PlanItem, Pledge
 
@@ -168,19 +167,19 @@ def json_chunks(rows, columns):
 
 
 def xlsx_chunks(rows, columns, sheet_name="pledges"):
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name)
-    sheet.append(columns)
-    for row in rows:
-        sheet.append([neutralise(_xlsx_cell(cell)) for cell in flat(row, columns)])
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed below
-    workbook.save(spool)
-    spool.seek(0)
-    try:
-        while data := spool.read(64 * 1024):
-            yield data
-    finally:
-        spool.close()
+    """A workbook streamed as it is written, by the evidence exports' writer (commitments.spreadsheet)."""
+    return stream_workbook(sheet_name, columns, _batches((flat(row, columns) for row in rows), CHUNK_SIZE))
+
+
+def _batches(cells, size):
+    batch = []
+    for row in cells:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 WRITERS = {"csv": csv_chunks, "json": json_chunks, "xlsx": xlsx_chunks}

@@ -45,6 +45,12 @@ def test_global_dashboard_and_state_profile_render_offline(framework, live_serve
     # The map's countries came from the vendored topojson: drawn shapes, not an empty frame.
     assert page.locator("#chart-map .geo path.choroplethlocation").count() > 150
     assert any(u.endswith("/static/vendor/topojson/world_110m.json") for u in page.requests)
+    # The 28 Member States too small for the shapes are markers (scattergeo, in the partial bundle).
+    from commitments.models import MemberState
+    from reporting.map_points import POINTS
+
+    small = MemberState.objects.filter(is_observer=False, iso3__in=POINTS).count()
+    assert small == 28 and page.locator("#chart-map .geo .scattergeo path.point").count() == small
     assert page.locator("#chart-objectives-regions .heatmaplayer image, #chart-objectives-regions .hm").count() >= 1
     screenshot(page, "dashboard-global")
 
@@ -64,3 +70,29 @@ def test_global_dashboard_and_state_profile_render_offline(framework, live_serve
     assert page.failures == []
     outside = [u for u in page.requests if not u.startswith(live_server.url) and not u.startswith("data:")]
     assert outside == []
+
+
+def test_a_compiled_report_draws_its_charts_offline(framework, browser_page, tmp_path, settings):
+    """The HTML report embeds the partial plotly.js bundle: every chart is drawn from the file alone."""
+    from commitments.models import MemberState
+    from reporting import reports
+    from reporting.models import ReportKind
+
+    settings.REPORTS_ROOT = tmp_path
+    demo.generate(60, seed=5, organisations=10)
+    state = MemberState.objects.filter(evidence__is_published=True).first()
+    report = reports.request_report(kind=ReportKind.NATIONAL, cycle=demo_cycle(), member_state=state)
+    assert reports.run_compile(report.pk, "browser") == "complete"
+    path = reports.file_path(report.files.get(format="html"))
+    page = browser_page
+    page.goto(f"file://{path}")
+    page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length >= 5", timeout=20000)
+    assert page.locator(".plotly-graph-div .barlayer").count() >= 5
+    assert page.errors == []
+    assert [u for u in page.requests if not u.startswith("file://") and not u.startswith("data:")] == []
+
+
+def demo_cycle():
+    from commitments.models import Evidence
+
+    return Evidence.objects.filter(is_published=True).order_by("-cycle").values_list("cycle", flat=True).first()

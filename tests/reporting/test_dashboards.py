@@ -73,12 +73,15 @@ def test_global_dashboard_draws_every_chart_with_table_and_summary(records, clie
 
 def test_map_tells_no_evidence_from_zero(records, client):
     response = client.get("/dashboards/")
-    silent, reporting = figures(response)["map"]["data"]
+    silent, reporting, silent_points, reporting_points = figures(response)["map"]["data"]
     assert reporting["locations"] == ["MEX", "MAR"]  # by name
     assert reporting["customdata"] == [["Mexico", "1"], ["Morocco", "2"]]
     assert reporting["z"] == [0, 0.301]  # log10 of the counts; States without evidence are not on this scale
     assert "FRA" in silent["locations"] and "MAR" not in silent["locations"]
-    assert len(silent["locations"]) == 195 - 2  # the 193 Member States and the 2 observer States
+    # The 193 Member States and the 2 observer States; those without a shape on the map (28 Member
+    # States and the Holy See) are markers (reporting.map_points), never shapes too.
+    assert len(silent["locations"]) + len(silent_points["ids"]) == 195 - 2
+    assert len(silent_points["ids"]) == 29 and "TUV" in silent_points["ids"] and reporting_points["ids"] == []
     assert "no evidence" in silent["hovertemplate"]
     assert silent["showscale"] is False
     rows = {row[1]: row[2] for row in chart(response, "map").table.rows}
