@@ -259,7 +259,14 @@ def derived_files():
         STATES_JSON: render(derive_member_states()),
         STAKEHOLDER_TYPES_JSON: render(derive_stakeholder_types()),
         TARGET_GROUPS_JSON: render(derive_target_groups()),
+        **_indicator_files(),
     }
+
+
+def _indicator_files():
+    from .indicators import sources
+
+    return sources.derived_files()
 
 
 def load_fixture(path):

@@ -269,6 +269,17 @@ class EvidenceQuerySet(models.QuerySet):
         """Records the public sees: the validated, current revision of each record."""
         return self.filter(is_published=True)
 
+    def live_first(self):
+        """A record's revisions, the one to show first: the newest not withdrawn, else the newest.
+
+        A withdrawn draft revision (a revision started and abandoned) must not hide the published
+        one it was based on, from the record page, the API or the next revision."""
+        withdrawn = models.Case(
+            models.When(review_state=Evidence.ReviewState.WITHDRAWN, then=models.Value(1)),
+            default=models.Value(0),
+        )
+        return self.order_by(withdrawn, "-revision")
+
 
 class Evidence(models.Model):
     """One measure taken by one reporting entity, in one revision.
@@ -341,6 +352,12 @@ class Evidence(models.Model):
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     validated_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    validated_without_second_reviewer = models.BooleanField(
+        _("validated without a second reviewer"),
+        default=False,
+        editable=False,
+        help_text=_("One of its authors validated it because nobody else could."),
+    )
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
 
     objects = EvidenceQuerySet.as_manager()
@@ -467,6 +484,7 @@ class EvidenceEvent(models.Model):
     from_state = models.CharField(max_length=12, blank=True)
     to_state = models.CharField(max_length=12, blank=True)
     version = models.PositiveIntegerField()
+    without_second_reviewer = models.BooleanField(_("validated without a second reviewer"), default=False)
     changes = models.JSONField(default=dict, help_text="field -> [before, after]")
     snapshot = models.JSONField(default=dict, help_text="the whole revision after this step")
 
@@ -475,3 +493,24 @@ class EvidenceEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DataVersion(models.Model):
+    """One row: counters bumped in the same transaction as every write readers could see.
+
+    `public` moves when what anyone may read changes (a validation, a withdrawal, the framework,
+    an organisation or a State); `private` moves on every write, drafts included. Caches of
+    pages, figures and counts are keyed by these numbers and ETags are made from them, so a
+    change is visible on the very next request and nothing cached is ever stale.
+    See `commitments.dataversion`.
+    """
+
+    public = models.PositiveBigIntegerField(default=1)
+    private = models.PositiveBigIntegerField(default=1)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("data version")
+
+    def __str__(self):
+        return f"{self.public}/{self.private}"

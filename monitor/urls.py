@@ -4,9 +4,10 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from monitor import languages
+from monitor.api_docs import RedocView, SwaggerView
 from reporting import views_opendata
 
 # Machine addresses stay language-neutral: the API, its schema and docs, the open-data file, the
@@ -17,8 +18,8 @@ urlpatterns = [
     path("i18n/setlang/", languages.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/v1/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/", include("monitor.api_router")),
     # The open-data package's permalink, downloaded by scripts: no language, no redirect.
     path("data/gcm-open-data.zip", views_opendata.data_download),
@@ -32,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("monitor.urls_accounts")),
     path("dashboards/", include("reporting.dashboard_urls")),
     path("", include("reporting.urls")),
+    path("", include("commitments.pledges.urls")),
     path("", include("commitments.urls")),
     prefix_default_language=False,
 )

@@ -412,3 +412,74 @@ def totals_sentence(totals):
         _("on %(n)s of 23 objectives") % {"n": totals.get("objectives", 0)},
     ]
     return ", ".join(parts) + "."
+
+
+SDG_TARGETS_SHOWN = 20
+
+
+def sdg_targets(counts, titles, entity=None):
+    """`counts`: {target code: n} most first; `titles`: {code: title in the reader's language}."""
+    items = [(f"{code} {_short(titles.get(code, ''))}", n) for code, n in list(counts.items())[:SDG_TARGETS_SHOWN]]
+    chart = horizontal_bars(
+        items,
+        chart_id="sdg-targets",
+        title=_("Evidence by SDG target"),
+        axis_title=_("Published records contributing to the target"),
+        label_title=_("SDG target"),
+        summary_top=_("Most records contribute to target %(label)s (%(n)s)."),
+        summary_none=_("No published evidence matching these filters is tagged with an SDG target."),
+        entity=entity,
+    )
+    if len(counts) > SDG_TARGETS_SHOWN:
+        chart.summary += " " + _("The %(shown)s targets with the most records of %(all)s are shown.") % {
+            "shown": SDG_TARGETS_SHOWN,
+            "all": len(counts),
+        }
+    return chart
+
+
+def _short(title, width=60):
+    return title if len(title) <= width else title[: width - 1] + "…"
+
+
+def indicator_results(rows, code):
+    """Results reported against one SDG indicator over time: one line per entity and breakdown.
+
+    `rows`: plain dicts (entity, year, value, unit, sex, age, migratory_status) from
+    `commitments.indicators.selectors.indicator_results`.
+    """
+    series = {}
+    for row in rows:
+        breakdown = ", ".join(v for v in (row["sex"], row["age"], row["migratory_status"]) if v and v != "_T")
+        name = f"{row['entity']} ({breakdown})" if breakdown else row["entity"]
+        series.setdefault((name, row["unit"]), []).append((row["year"], float(row["value"])))
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": esc(f"{name} – {unit}" if unit else name),
+            "x": [year for year, _v in sorted(points)],
+            "y": [value for _y, value in sorted(points)],
+        }
+        for (name, unit), points in series.items()
+    ]
+    title = _("Results reported against indicator %(code)s") % {"code": code}
+    figure = {
+        "data": traces,
+        "layout": _layout(title, xaxis=_axis(_("Year"), dtick=1), yaxis=_axis(_("Value"), rangemode="tozero")),
+    }
+    if rows:
+        years = sorted({row["year"] for row in rows})
+        summary = ngettext(
+            "%(n)s result from %(entities)s reporting entities, %(first)s to %(last)s.",
+            "%(n)s results from %(entities)s reporting entities, %(first)s to %(last)s.",
+            len(rows),
+        ) % {"n": num(len(rows)), "entities": len({r["entity"] for r in rows}), "first": years[0], "last": years[-1]}
+    else:
+        summary = _("No published result is reported against this indicator yet.")
+    columns = [_("Reported by"), _("Year"), _("Value"), _("Unit"), _("Sex"), _("Age"), _("Migratory status")]
+    table_rows = [
+        [r["entity"], r["year"], f"{r['value'].normalize():f}", r["unit"], r["sex"], r["age"], r["migratory_status"]]
+        for r in rows
+    ]
+    return Chart("indicator-results", title, figure, summary, Table(title, columns, table_rows))

@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -20,6 +21,8 @@ from django.utils import timezone
 
 from commitments import exports
 from commitments.models import Action, Evidence, GuidingPrinciple, MemberState, Objective, Organisation
+
+from . import opendata_sdg
 
 PACKAGE_NAME = "gcm-implementation-monitor"
 ZIP_NAME = "gcm-open-data.zip"
@@ -43,6 +46,8 @@ def _text(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value)  # a number is never a formula, and -3 must stay a number
     return exports.neutralise(str(value))
 
 
@@ -244,16 +249,21 @@ RESOURCES = [
             "foreignKeys": [_fk(["record"], "evidence", ["record"]), _fk(["action"], "actions", ["code"])],
         },
     },
+    *opendata_sdg.RESOURCES,
 ]
 
 
 def _write_csv(path, fields, rows):
-    digest = hashlib.sha256()
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(fields)
         for row in rows:
             writer.writerow([_text(value) for value in row])
+    return _digest(path)
+
+
+def _digest(path):
+    digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(65536), b""):
             digest.update(block)
@@ -281,8 +291,12 @@ def build(directory):
                 "bytes": size,
                 "hash": f"sha256:{sha256}",
                 "schema": spec["schema"],
+                **({"licenses": spec["licenses"]()} if "licenses" in spec else {}),
             }
         )
+    sdmx = opendata_sdg.sdmx_resource(directory, settings.SITE_URL)
+    sha256, size = _digest(directory / sdmx["path"])
+    resources.append({**sdmx, "bytes": size, "hash": f"sha256:{sha256}"})
     descriptor = {
         "profile": "tabular-data-package",
         "name": PACKAGE_NAME,
@@ -292,6 +306,8 @@ def build(directory):
         "created": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "homepage": settings.SITE_URL,
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        # The indicator frameworks' titles keep their own licence (the SDGs: open-sdg, MIT).
+        "sources": opendata_sdg.sources(),
         "resources": resources,
     }
     path = directory / "datapackage.json"

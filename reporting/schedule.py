@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from commitments.models import Evidence, MemberState, Profile, Role
+from commitments.pledges import selectors as pledge_selectors
 from monitor.languages import in_language_of
 
 from . import cycle, reports
@@ -102,9 +103,10 @@ def reminder_for(profile, today):
         }
         for m in Milestone.objects.filter(Q(date__range=(today, horizon)) | Q(data_cutoff__range=(today, horizon)))
     ]
-    if not (counts["submitted"] or counts["returned"] or milestones):
+    targets = pledge_selectors.targets_for_reminder(profile.member_state_id, today)
+    if not (counts["submitted"] or counts["returned"] or milestones or targets):
         return None
-    return {**counts, "milestones": milestones}
+    return {**counts, "milestones": milestones, "targets": targets}
 
 
 def send_reminders(today=None):

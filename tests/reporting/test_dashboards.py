@@ -41,15 +41,23 @@ def test_global_dashboard_draws_every_chart_with_table_and_summary(records, clie
     response = client.get("/dashboards/")
     assert response.status_code == 200
     embedded = figures(response)
-    assert set(embedded) == {"map", "objectives-regions", "status-objective", "trend", "participation", "principles"}
+    assert set(embedded) == {
+        "map",
+        "objectives-regions",
+        "status-objective",
+        "trend",
+        "participation",
+        "principles",
+        "sdg-targets",
+    }
     html = response.text
     for chart_id in embedded:
         assert f'data-figure="figure-{chart_id}"' in html
         assert f'aria-describedby="summary-{chart_id}"' in html
         assert f'id="summary-{chart_id}"' in html
     # A figure, not an image: plotly fills the container with focusable buttons (axe nested-interactive).
-    assert html.count('role="figure"') == 6 and 'role="img"' not in html
-    assert html.count("<caption>") == 6
+    assert html.count('role="figure"') == 7 and 'role="img"' not in html
+    assert html.count("<caption>") == 7
     assert "3 published records, from 2 Member States, on 2 of 23 objectives." in html
     summary = chart(response, "status-objective").summary
     assert summary == "Objective 13 has the most records (2); 21 have no evidence."
@@ -67,7 +75,7 @@ def test_map_tells_no_evidence_from_zero(records, client):
     assert reporting["customdata"] == [["Mexico", "1"], ["Morocco", "2"]]
     assert reporting["z"] == [0, 0.301]  # log10 of the counts; States without evidence are not on this scale
     assert "FRA" in silent["locations"] and "MAR" not in silent["locations"]
-    assert len(silent["locations"]) == 193 - 2
+    assert len(silent["locations"]) == 195 - 2  # the 193 Member States and the 2 observer States
     assert "no evidence" in silent["hovertemplate"]
     assert silent["showscale"] is False
     rows = {row[1]: row[2] for row in chart(response, "map").table.rows}

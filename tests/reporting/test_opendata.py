@@ -46,6 +46,12 @@ def test_package_is_valid_frictionless(evidence, tmp_path):
         "organisations.csv",
         "evidence.csv",
         "evidence_actions.csv",
+        "indicator_frameworks.csv",
+        "framework_items.csv",
+        "action_targets.csv",
+        "evidence_targets.csv",
+        "result_indicators.csv",
+        "sdg_results.sdmx.csv",
     }
     assert len(rows(tmp_path / "actions.csv")) == 187
     assert len(rows(tmp_path / "objectives.csv")) == 23
