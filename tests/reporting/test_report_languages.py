@@ -70,7 +70,10 @@ def test_arabic_and_chinese_national_reports_are_written_in_their_language(moroc
     assert f'lang="{language}"' in html and heading in html
     text = pdf_text(report, tmp_path)
     assert re.search(script, text)  # the fonts are embedded: the script is there, not boxes
-    assert heading.replace(" ", "") in text.replace(" ", "")
+    # pdftotext writes the lam-alef ligature back as two letters in the wrong order ("اال"):
+    # the words without one must be there as they are.
+    words = [w for w in heading.split() if not re.search("ل[اأإآ]", w)]
+    assert words and all(w in text.replace("\u202b", " ").replace("\u202c", " ") for w in words), (words, text[:300])
     workbook = openpyxl.load_workbook(reports.file_path(report.files.get(format="xlsx")))
     cells = {str(c.value) for sheet in workbook for row in sheet.iter_rows(max_row=3) for c in row if c.value}
     assert any(re.search(script, value) for value in cells)  # headings translated
