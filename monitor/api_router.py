@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from commitments.api import views
 from commitments.pledges.api import views as pledge_views
+from reporting.reviews.api import PublishedReviewViewSet
 
 router = DefaultRouter()
 router.register("instrument", views.InstrumentViewSet, basename="instrument")
@@ -17,6 +18,7 @@ router.register("organisations", views.OrganisationViewSet, basename="organisati
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("plans", pledge_views.PlanViewSet, basename="plan")
 router.register("pledges", pledge_views.PledgeViewSet, basename="pledge")
+router.register("reviews", PublishedReviewViewSet, basename="review")
 
 app_name = "api"
 # Anything else under /api/v1/ answers with the API's JSON error body, not the site's HTML page.

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "commitments.pledges",
     "commitments.indicators",
     "reporting",
+    "reporting.reviews",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -182,6 +183,9 @@ REPORTS_ROOT = env.path("REPORTS_ROOT", default=BASE_DIR / "var" / "reports")
 # Tests only (honoured with DEBUG or the test settings): pause between report files, so the
 # suite can kill a worker in the middle of a compile.
 REPORT_TEST_PAUSE_SECONDS = env.float("REPORT_TEST_PAUSE_SECONDS", default=0.0)
+# Voluntary national reviews: a draft is prepared (and the focal point reminded) this many months
+# before each regional review and each IMRF.
+REVIEW_LEAD_MONTHS = env.int("REVIEW_LEAD_MONTHS", default=6)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -32,6 +32,7 @@ urlpatterns += i18n_patterns(
     path("data/", include("reporting.urls_opendata")),
     path("accounts/", include("monitor.urls_accounts")),
     path("dashboards/", include("reporting.dashboard_urls")),
+    path("reviews/", include("reporting.reviews.urls")),
     path("", include("reporting.urls")),
     path("", include("commitments.pledges.urls")),
     path("", include("commitments.urls")),

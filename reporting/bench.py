@@ -15,7 +15,11 @@ measures:
 - the queries and the time of one GET /dashboards/ (test client);
 - the median time of the API's evidence list page, GET /api/v1/evidence/;
 - the compile time and peak memory (max RSS of the compiling process) of a national report
-  (the State with the most records) and of the global biennial report, each in its own process.
+  (the State with the most records) and of the global biennial report, each in its own process;
+- a voluntary national review (reporting.reviews) of ONE State holding --review-records
+  published records in one cycle (default 40,000; its own database, var/bench/review-N.sqlite3):
+  drafting time and peak memory, then finalising (DOCX and PDF) time and peak memory, each in a
+  fresh process. `--review-only` runs just this scenario.
 
 It prints the command line, the machine and one table.
 """
@@ -51,11 +55,22 @@ def main(argv=None):
     parser.add_argument("--report-timeout", type=int, default=240, help="seconds allowed to compile each report")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--report", choices=["national", "global"], help=argparse.SUPPRESS)
+    parser.add_argument("--review-records", type=int, default=40000, help="records of the reviewed State (0: skip)")
+    parser.add_argument("--review-only", action="store_true", help="run only the voluntary review scenario")
+    parser.add_argument("--review-step", choices=["seed", "draft", "finalise"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         return print(json.dumps(measure(args.runs)))
     if args.report:
         return print(json.dumps(compile_report(args.report)))
+    if args.review_step:
+        return print(json.dumps(review_step(args.review_step, args.review_records)))
+    if args.review_only:
+        _setup()
+        print("Command:", shlex.join([sys.executable, "-m", "reporting.bench", *sys.argv[1:]]))
+        for line in machine():
+            print(line)
+        return print_review(args.review_records, review_scenario(args.review_records, args))
     try:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
@@ -84,6 +99,9 @@ def run(sizes, args):
         print(f"[{size:,}] measured", flush=True)
     print()
     print_table(sizes, results)
+    if args.review_records:
+        print()
+        print_review(args.review_records, review_scenario(args.review_records, args))
 
 
 def machine():
@@ -339,6 +357,144 @@ def compile_report(kind):
         "baseline_mb": baseline,
         "scope": str(fields.get("member_state", "all")),
     }
+
+
+# --- The voluntary review of one State with many records --------------------------------------
+
+REVIEW_STATE = "MAR"
+
+
+def review_scenario(records, args):
+    """Seed (once) a database where one State holds `records` published records, then draft and
+    finalise its review, each step in its own process."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{BENCH_DIR / f'review-{records}.sqlite3'}"
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")):
+        url = database_url(f"review{records}", args.seed)
+    env = {**os.environ, "DATABASE_URL": url, "REPORTS_ROOT": str(BENCH_DIR / "reports")}
+    marker = BENCH_DIR / f"review-{records}.seeded.json"
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    if not marker.exists():
+        fresh_database(url)
+        subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+        subprocess.run([*manage, "load_framework"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        seeded = child(["--review-step", "seed", "--review-records", str(records)], env, args.timeout)
+        if seeded.get("error"):
+            return {"draft": seeded, "finalise": seeded}
+        marker.write_text(json.dumps(seeded))
+    else:
+        subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    return {
+        step: child(["--review-step", step, "--review-records", str(records)], env, args.report_timeout)
+        for step in ("draft", "finalise")
+    }
+
+
+def review_step(step, records):
+    _setup()
+    if step == "seed":
+        return _seed_review_state(records)
+    from django.contrib.auth import get_user_model
+
+    from commitments.models import MemberState
+    from reporting.models import Milestone
+    from reporting.reviews import services
+    from reporting.reviews.models import VoluntaryReview
+
+    state = MemberState.objects.get(iso3=REVIEW_STATE)
+    milestone = Milestone.objects.get(kind=Milestone.Kind.REGIONAL_REVIEW, year=2028)
+    focal = get_user_model().objects.get(username="bench-focal")
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    if step == "draft":
+        _forget_reviews(state)
+        review = services.create_review(member_state=state, milestone=milestone, language="en", user=focal)
+        if review.drafting != VoluntaryReview.Drafting.READY:  # not drafted inline (a broker is configured)
+            services.run_drafting(review.pk, "bench")
+        review.refresh_from_db()
+        outcome = review.drafting
+    else:
+        review = VoluntaryReview.objects.get(member_state=state, milestone=milestone)
+        version = services.finalise(focal, review)
+        outcome = f"version {version.number}, " + ", ".join(
+            f"{f.format} {f.size / 1024:,.0f} KB" for f in version.files.all()
+        )
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"outcome": outcome, "seconds": seconds, "peak_mb": peak, "baseline_mb": baseline}
+
+
+def _forget_reviews(state):
+    from reporting.reviews.models import Contribution, ReviewFile, ReviewVersion, VoluntaryReview
+
+    ReviewFile.objects.filter(version__review__member_state=state).delete()
+    ReviewVersion.objects.filter(review__member_state=state).delete()
+    Contribution.objects.filter(section__review__member_state=state).delete()
+    VoluntaryReview.objects.filter(member_state=state).delete()
+
+
+def _seed_review_state(records):
+    """`records` published records of one State in cycle 3, over all actions; a tenth with a result,
+    a tenth offered as good practices, a fifth naming challenges, each with a partner type."""
+    import random
+    import uuid
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from commitments.models import Action, Evidence, EvidenceResult, MemberState, Profile, Role, StakeholderType
+    from reporting.cycle import ensure_calendar
+
+    ensure_calendar(2031)
+    rng = random.Random(1)
+    state = MemberState.objects.get(iso3=REVIEW_STATE)
+    from django.contrib.auth import get_user_model
+
+    focal = get_user_model().objects.create_user("bench-focal", "bench-focal@example.org", "x")
+    Profile.objects.create(user=focal, role=Role.FOCAL_POINT, member_state=state)
+    actions = list(Action.objects.all())
+    partner = StakeholderType.objects.order_by("order").first()
+    statuses = [s.value for s in Evidence.Status]
+    started = time.perf_counter()
+    day = datetime(2027, 3, 1, tzinfo=UTC)
+    for offset in range(0, records, 5000):
+        batch = [
+            Evidence(
+                record=uuid.uuid4(),
+                member_state=state,
+                title=f"Measure {offset + i}",
+                description="A measure of the benchmark.",
+                primary_action=rng.choice(actions),
+                status=rng.choice(statuses),
+                level=Evidence.Level.NATIONAL,
+                good_practice=(offset + i) % 10 == 0,
+                challenges="Funding is uncertain." if (offset + i) % 5 == 0 else "",
+                review_state=Evidence.ReviewState.VALIDATED,
+                is_published=True,
+                cycle=3,
+                validated_at=day,
+                created_by=focal,
+            )
+            for i in range(min(5000, records - offset))
+        ]
+        Evidence.objects.bulk_create(batch)
+        EvidenceResult.objects.bulk_create(
+            EvidenceResult(
+                evidence=e, indicator="People reached", value=Decimal(rng.randint(1, 10**6)), unit="people", year=2027
+            )
+            for e in batch[::10]
+        )
+        Evidence.partners.through.objects.bulk_create(
+            Evidence.partners.through(evidence_id=e.pk, stakeholdertype_id=partner.pk) for e in batch
+        )
+    return {"records": records, "seconds": time.perf_counter() - started}
+
+
+def print_review(records, result):
+    print(f"Voluntary national review of one State with {records:,} published records in the cycle")
+    for step, label in (("draft", "drafting (create + draft every section)"), ("finalise", "finalising (DOCX + PDF)")):
+        r = result.get(step) or {}
+        value = r.get("error") or f"{ms(r['seconds'])}, {r['peak_mb']:,.0f} MB peak ({r['outcome']})"
+        print(f"  {label}: {value}")
 
 
 # --- Output ----------------------------------------------------------------------------------

@@ -122,6 +122,28 @@ def _evidence_actions():
         yield [str(record), code, "other"]
 
 
+def _voluntary_reviews():
+    """Published voluntary national reviews (reporting.reviews), one row per published version."""
+    from reporting.reviews.filters import published_reviews
+
+    for version in published_reviews({})[1]:
+        files = {f.format: f for f in version.files.all()}
+        yield [
+            version.pk,
+            version.review.member_state.iso3,
+            version.review.year,
+            version.review.milestone.title,
+            version.review.cycle,
+            version.language,
+            version.number,
+            version.content.get("title", ""),
+            version.published_at.strftime("%Y-%m-%dT%H:%M:%SZ") if version.published_at else None,
+            files["docx"].sha256 if "docx" in files else None,
+            files["pdf"].sha256 if "pdf" in files else None,
+            f"{settings.SITE_URL}/api/v1/reviews/{version.pk}/",
+        ]
+
+
 RESOURCES = [
     {
         "name": "objectives",
@@ -250,6 +272,29 @@ RESOURCES = [
         },
     },
     *opendata_sdg.RESOURCES,
+    {
+        "name": "voluntary_reviews",
+        "title": "Voluntary national GCM reviews the States published (para 53), with their files' SHA-256",
+        "rows": _voluntary_reviews,
+        "schema": {
+            "fields": [
+                _field("id", "integer", required=True, unique=True),
+                _field("iso3", required=True, description="The reviewing Member State"),
+                _field("year", "integer", required=True, description="Year of the review"),
+                _field("milestone", required=True, description="The regional review or IMRF it was prepared for"),
+                _field("cycle", "integer", required=True),
+                _field("language", required=True),
+                _field("version", "integer", required=True),
+                _field("title", required=True),
+                _field("published_at", "datetime"),
+                _field("docx_sha256"),
+                _field("pdf_sha256"),
+                _field("url", description="The review in the API, with links to its files"),
+            ],
+            "primaryKey": ["id"],
+            "foreignKeys": [_fk(["iso3"], "member_states", ["iso3"])],
+        },
+    },
 ]
 
 

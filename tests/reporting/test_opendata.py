@@ -52,6 +52,7 @@ def test_package_is_valid_frictionless(evidence, tmp_path):
         "evidence_targets.csv",
         "result_indicators.csv",
         "sdg_results.sdmx.csv",
+        "voluntary_reviews.csv",
     }
     assert len(rows(tmp_path / "actions.csv")) == 187
     assert len(rows(tmp_path / "objectives.csv")) == 23

@@ -30,7 +30,11 @@ def task_modules():
 def test_setup_periodic_tasks_is_idempotent_and_keeps_operator_schedules():
     call_command("setup_periodic_tasks")
     tasks = dict(PeriodicTask.objects.values_list("task", "crontab__hour"))
-    assert tasks == {"reporting.compile_due_reports": "2", "reporting.send_reminders": "6"}
+    assert tasks == {
+        "reporting.compile_due_reports": "2",
+        "reporting.send_reminders": "6",
+        "reviews.prepare_due_reviews": "2",
+    }
     reminder = PeriodicTask.objects.get(task="reporting.send_reminders")
     reminder.crontab.hour = "7"
     reminder.crontab.save()

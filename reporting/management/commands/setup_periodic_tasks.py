@@ -23,6 +23,12 @@ PERIODIC_TASKS = {
         {"minute": "0", "hour": "6"},
         "Submissions to validate, returned records, milestones within 30 days; one e-mail a day at most.",
     ),
+    "Prepare voluntary national reviews ahead of regional reviews and Forums": (
+        "reviews.prepare_due_reviews",
+        {"minute": "45", "hour": "2"},
+        "REVIEW_LEAD_MONTHS (default 6) before each regional review and IMRF: a first draft for each State with a "
+        "focal point, drafted from its published evidence, and one e-mail to its focal points; each once.",
+    ),
 }
 
 
