@@ -27,11 +27,16 @@ install: $(STAMP)
 system:
 	scripts/ensure-system.sh redis fonts
 
-# The compiled catalogues (locale/*/LC_MESSAGES/django.mo) are built here, never committed;
-# compilemessages skips a catalogue whose .mo is newer than its .po.
-messages: install
-	scripts/ensure-system.sh gettext
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=var --ignore=node_modules -v 0
+# The compiled catalogues (locale/*/LC_MESSAGES/django.mo) are built here, never committed
+# (what `manage.py compilemessages` does, without needing the settings: a fresh machine has no .env yet).
+MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
+messages:
+	@scripts/ensure-system.sh gettext
+	@$(MAKE) -s --no-print-directory $(MO)
+
+locale/%.mo: locale/%.po
+	msgfmt --check-format -o $@ $<
 
 run: install system messages
 	scripts/run.sh
