@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -573,7 +573,9 @@ def _invite(request, state, data):
             last_name=data["last_name"],
             password=None,  # unusable until the invited person chooses one
         )
-        Profile.objects.create(user=user, role=Role.CONTRIBUTOR, member_state=state)
+        # The invitation is written in the inviter's language; the invited person reads on in it until they choose.
+        language = translation.get_language()
+        Profile.objects.create(user=user, role=Role.CONTRIBUTOR, member_state=state, language=language)
     invitation = InvitationForm(user)
     invitation.is_valid()
     invitation.save(

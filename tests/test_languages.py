@@ -136,3 +136,11 @@ def test_the_compacts_text_without_an_official_translation_is_marked_english(cli
     assert '<p class="note compact-language">' in french and "A/RES/73/195" in french
     action = client.get("/ar/actions/13a/").content.decode()
     assert '<blockquote class="action-text" lang="en">' in action and "A/RES/73/195" in action
+
+
+def test_an_invitation_is_sent_and_kept_in_the_inviters_language(client, framework):
+    client.force_login(make_user(Role.FOCAL_POINT, state="MAR", username="youssef"))
+    response = client.post("/fr/workspace/people/", {"username": "fatima", "email": "fatima@example.ma"})
+    assert response.status_code == 302
+    assert Profile.objects.get(user__username="fatima").language == "fr"
+    assert "/fr/accounts/password/reset/" in mail.outbox[-1].body and "Maroc" in mail.outbox[-1].body
