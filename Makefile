@@ -27,12 +27,16 @@ install: $(STAMP)
 system:
 	scripts/ensure-system.sh redis fonts
 
-# The compiled catalogues (locale/*/LC_MESSAGES/django.mo) are built here, never committed;
-# compilemessages skips a catalogue whose .mo is newer than its .po. It needs only LOCALE_PATHS, so
-# the test settings serve (a fresh clone has no SECRET_KEY yet: `make run` writes .env later).
-messages: install
-	scripts/ensure-system.sh gettext
-	DJANGO_SETTINGS_MODULE=monitor.settings_test $(PY) manage.py compilemessages --ignore=.venv --ignore=var --ignore=node_modules -v 0
+# The compiled catalogues (locale/*/LC_MESSAGES/django.mo) are built here, never committed
+# (what `manage.py compilemessages` does, without needing the settings: a fresh machine has no .env yet).
+MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
+messages:
+	@scripts/ensure-system.sh gettext
+	@$(MAKE) -s --no-print-directory $(MO)
+
+locale/%.mo: locale/%.po
+	msgfmt --check-format -o $@ $<
 
 run: install system messages
 	scripts/run.sh

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import cycles, extensions, permissions, services
@@ -294,23 +295,23 @@ def evidence_edit(request, record):
 # --- The record page ----------------------------------------------------------------------------
 
 FIELD_LABELS = {
-    "title": _("Title"),
-    "description": _("Description"),
-    "primary_action": _("Primary action"),
-    "other_actions": _("Other actions"),
-    "status": _("Implementation status"),
-    "level": _("Level"),
-    "start_date": _("Start date"),
-    "end_date": _("End date"),
-    "principles": _("Guiding principles"),
-    "partners": _("Partners"),
-    "groups_reached": _("Groups reached"),
-    "challenges": _("Challenges"),
-    "good_practice": _("Good practice"),
-    "links": _("Links"),
-    "results": _("Quantitative results"),
-    "sdg_targets": _("SDG targets"),
-    "attachments": _("Attachments"),
+    "title": gettext_lazy("Title"),
+    "description": gettext_lazy("Description"),
+    "primary_action": gettext_lazy("Primary action"),
+    "other_actions": gettext_lazy("Other actions"),
+    "status": gettext_lazy("Implementation status"),
+    "level": gettext_lazy("Level"),
+    "start_date": gettext_lazy("Start date"),
+    "end_date": gettext_lazy("End date"),
+    "principles": gettext_lazy("Guiding principles"),
+    "partners": gettext_lazy("Partners"),
+    "groups_reached": gettext_lazy("Groups reached"),
+    "challenges": gettext_lazy("Challenges"),
+    "good_practice": gettext_lazy("Good practice"),
+    "links": gettext_lazy("Links"),
+    "results": gettext_lazy("Quantitative results"),
+    "sdg_targets": gettext_lazy("SDG targets"),
+    "attachments": gettext_lazy("Attachments"),
 }
 CHOICE_LABELS = {"status": dict(Evidence.Status.choices), "level": dict(Evidence.Level.choices)}
 
@@ -437,23 +438,23 @@ def evidence_history(request, record):
 TRANSITIONS = {
     "submit": (
         lambda user, ev, post: services.evidence_submit(user=user, evidence=ev),
-        _("The record was submitted for review."),
+        gettext_lazy("The record was submitted for review."),
     ),
     "return": (
         lambda user, ev, post: services.evidence_return(user=user, evidence=ev, comment=post.get("comment", "")),
-        _("The record was returned with your comment."),
+        gettext_lazy("The record was returned with your comment."),
     ),
     "validate": (
         lambda user, ev, post: services.evidence_validate(user=user, evidence=ev, comment=post.get("comment", "")),
-        _("The record was validated and is now published."),
+        gettext_lazy("The record was validated and is now published."),
     ),
     "withdraw": (
         lambda user, ev, post: services.evidence_withdraw(user=user, evidence=ev, reason=post.get("reason", "")),
-        _("The record was withdrawn."),
+        gettext_lazy("The record was withdrawn."),
     ),
     "reopen": (
         lambda user, ev, post: services.evidence_reopen(user=user, evidence=ev, reason=post.get("reason", "")),
-        _("A new revision was opened. The published version stays visible until this one is validated."),
+        gettext_lazy("A new revision was opened. The published version stays visible until this one is validated."),
     ),
 }
 
@@ -641,7 +642,9 @@ def _invite(request, state, data):
             last_name=data["last_name"],
             password=None,  # unusable until the invited person chooses one
         )
-        Profile.objects.create(user=user, role=Role.CONTRIBUTOR, member_state=state)
+        # The invitation is written in the inviter's language; the invited person reads on in it until they choose.
+        language = translation.get_language()
+        Profile.objects.create(user=user, role=Role.CONTRIBUTOR, member_state=state, language=language)
     invitation = InvitationForm(user)
     invitation.is_valid()
     invitation.save(

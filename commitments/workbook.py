@@ -131,6 +131,15 @@ def _all_languages(text):
     return names
 
 
+def _stored_name_in_all_languages(name):
+    """A name stored in English and translated at display time (gettext), in each language."""
+    names = {name}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.add(translation.gettext(name))
+    return names
+
+
 def _fold(value):
     return " ".join(str(value).split()).casefold()
 
@@ -193,8 +202,8 @@ def _row_values(evidence):
         "end_date": evidence.end_date,
         "other_actions": "; ".join(sorted(a.code for a in evidence.other_actions.all())),
         "principles": ";".join(sorted(p.letter for p in evidence.principles.all())),
-        "partners": "; ".join(p.name for p in evidence.partners.all()),
-        "groups_reached": "; ".join(g.name for g in evidence.groups_reached.all()),
+        "partners": "; ".join(str(p) for p in evidence.partners.all()),
+        "groups_reached": "; ".join(str(g) for g in evidence.groups_reached.all()),
         "links": "\n".join(link.url for link in evidence.links.all()),
         "challenges": evidence.challenges,
         "good_practice": str(YES if evidence.good_practice else NO),
@@ -252,9 +261,9 @@ def _lists_sheet(wb):
         (_("Good practice"), [str(YES), str(NO)]),
         (_("Guiding principle (letter)"), [p.letter for p in GuidingPrinciple.objects.all()]),
         (_("Guiding principle"), [p.name for p in GuidingPrinciple.objects.all()]),
-        (_("Partners"), [t.name for t in StakeholderType.objects.all()]),
+        (_("Partners"), [str(t) for t in StakeholderType.objects.all()]),
         (_("Partners (short name)"), [t.slug for t in StakeholderType.objects.all()]),
-        (_("Groups reached"), [g.name for g in TargetGroup.objects.all()]),
+        (_("Groups reached"), [str(g) for g in TargetGroup.objects.all()]),
         (_("Groups reached (short name)"), [g.slug for g in TargetGroup.objects.all()]),
     ]
     ranges = {}
@@ -380,7 +389,9 @@ class Lookups:
     @staticmethod
     def _named(queryset):
         rows = list(queryset)
-        return {_fold(r.name): r for r in rows} | {_fold(r.slug): r for r in rows}
+        # Names as listed in any of the six languages (stored in English, shown translated).
+        named = {_fold(name): r for r in rows for name in _stored_name_in_all_languages(r.name)}
+        return named | {_fold(r.slug): r for r in rows}
 
     @staticmethod
     def _choices(choices):

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "monitor.context_processors.navigation",
+                "commitments.context_processors.compact_language",
                 "reporting.context_processors.review_cycle",
             ],
         },
@@ -169,6 +170,8 @@ LANGUAGES = [
     ("es", _("Spanish")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date formats per language: English as the UN writes it; the others from Django's locales.
+FORMAT_MODULE_PATH = ["monitor.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

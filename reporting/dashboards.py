@@ -17,11 +17,12 @@ import math
 from dataclasses import dataclass, field
 
 from django.utils.formats import number_format
+from django.utils.translation import get_language_bidi, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from commitments import cycles
 from commitments.models import Evidence
+from commitments.names import area_name
 
 from .map_points import POINTS
 
@@ -87,6 +88,10 @@ def _layout(title, **extra):
         "legend": {"orientation": "h", "y": -0.2, "x": 0},
     }
     layout.update(extra)
+    if get_language_bidi():
+        # Plotly has no right-to-left mode: at least the title and legend start on the right.
+        layout["title"].update({"x": 1, "xanchor": "right"})
+        layout["legend"] = {**layout["legend"], "x": 1, "xanchor": "right"}
     return layout
 
 
@@ -229,7 +234,7 @@ def objective_region_heatmap(table_data, objectives, regions):
         "data": [
             {
                 "type": "heatmap",
-                "x": [esc(r) for r in regions],
+                "x": [esc(area_name(r)) for r in regions],
                 "y": [str(o) for o in objectives],
                 "z": z,
                 "colorscale": HEAT_SCALE,
@@ -255,7 +260,7 @@ def objective_region_heatmap(table_data, objectives, regions):
             "Most records: objective %(objective)s in %(region)s (%(n)s); %(empty)s cells have no evidence."
         ) % {
             "objective": o,
-            "region": r,
+            "region": area_name(r),
             "n": num(n),
             "empty": empty,
         }
@@ -263,7 +268,7 @@ def objective_region_heatmap(table_data, objectives, regions):
         summary = _("No published evidence matches these filters.")
     table = Table(
         _("Published records by objective and region"),
-        [_("Objective"), *regions],
+        [_("Objective"), *[area_name(r) for r in regions]],
         [[o, *[cell(n) for n in row]] for o, row in zip(objectives, z, strict=True)],
     )
     return Chart("objectives-regions", title, figure, summary, table, height=640)

@@ -1,6 +1,8 @@
 """The form to compile a report on demand; the service checks permissions again."""
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from commitments import permissions
@@ -34,6 +36,12 @@ class ReportRequestForm(forms.Form):
         label=_("Stakeholder type (stakeholder report; empty: all)"),
         queryset=StakeholderType.objects.all(),
         to_field_name="slug",
+        required=False,
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the report"),
+        choices=settings.LANGUAGES,
+        initial=get_language,  # the page's: the requester reads it in
         required=False,
     )
     include_unpublished = forms.BooleanField(

@@ -117,3 +117,30 @@ def test_reminders_go_out_in_the_focal_points_language(framework):
 @pytest.mark.parametrize("url", ["/api/v1/docs/", "/api/v1/redoc/"])
 def test_api_docs_say_their_language(client, url):
     assert '<html lang="en">' in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    "language, adopted",
+    [("en", "19 December 2018"), ("fr", "19 décembre 2018"), ("zh-hans", "2018年12月19日"), ("ru", "19 декабря 2018")],
+)
+def test_dates_are_written_the_readers_way(client, framework, language, adopted):
+    prefix = "" if language == "en" else f"/{language}"
+    assert adopted in client.get(f"{prefix}/").content.decode()
+
+
+def test_the_compacts_text_without_an_official_translation_is_marked_english(client, framework):
+    english = client.get("/objectives/13/").content.decode()
+    assert 'lang="en"' in english and "A/RES/73/195" not in english.split("<main")[1].split("</main>")[0]
+    french = client.get("/fr/objectives/13/").content.decode()
+    assert '<blockquote lang="en">' in french and '<ul class="action-list" lang="en">' in french
+    assert '<p class="note compact-language">' in french and "A/RES/73/195" in french
+    action = client.get("/ar/actions/13a/").content.decode()
+    assert '<blockquote class="action-text" lang="en">' in action and "A/RES/73/195" in action
+
+
+def test_an_invitation_is_sent_and_kept_in_the_inviters_language(client, framework):
+    client.force_login(make_user(Role.FOCAL_POINT, state="MAR", username="youssef"))
+    response = client.post("/fr/workspace/people/", {"username": "fatima", "email": "fatima@example.ma"})
+    assert response.status_code == 302
+    assert Profile.objects.get(user__username="fatima").language == "fr"
+    assert "/fr/accounts/password/reset/" in mail.outbox[-1].body and "Maroc" in mail.outbox[-1].body

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from commitments.models import MemberState
@@ -63,11 +64,13 @@ def _transition(run, obj, user, post):
 
 
 DONE = {
-    "submit": _("Submitted for review."),
-    "return": _("Returned with your comment."),
-    "validate": _("Validated and published."),
-    "withdraw": _("Withdrawn."),
-    "reopen": _("A new version was opened. The published version stays visible until this one is validated."),
+    "submit": gettext_lazy("Submitted for review."),
+    "return": gettext_lazy("Returned with your comment."),
+    "validate": gettext_lazy("Validated and published."),
+    "withdraw": gettext_lazy("Withdrawn."),
+    "reopen": gettext_lazy(
+        "A new version was opened. The published version stays visible until this one is validated."
+    ),
 }
 
 

@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import OperationalError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..models import HEARTBEAT_STALE, Report, ReportPart
 from .annex import AnnexSpool
 from .content import compile_content
 from .publication import publish, sha256_of
+from .requests import report_language
 from .scoping import report_evidence
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,8 @@ def _prepare(report, claimed_at, tmp):
     from ..render import FORMATS
 
     spool = AnnexSpool(report_evidence(report), tmp)
-    content = compile_content(report, spool=spool)
+    with translation.override(report_language(report)):  # labels computed into the content
+        content = compile_content(report, spool=spool)
     content.pop("rows")
     with open(os.path.join(tmp, CONTENT_FILE), "w", encoding="utf-8") as handle:
         json.dump(content, handle, ensure_ascii=False)
@@ -185,7 +187,8 @@ def render_part(report_id, claimed_at, tmp, fmt):
         with open(os.path.join(tmp, CONTENT_FILE), encoding="utf-8") as handle:
             content = json.load(handle)
         content["rows"] = AnnexSpool.reopen(os.path.join(tmp, "annex.spool"))
-        render(report, content, path)
+        with translation.override(report_language(report)):  # headings, notes, labels, charts
+            render(report, content, path)
         size, digest = os.path.getsize(path), sha256_of(path)
     except TRANSIENT_ERRORS:
         raise

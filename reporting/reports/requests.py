@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from datetime import time as dtime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commitments.models import MemberState
+from monitor.languages import language_of
 
 from ..models import Report, ReportKind
 from .access import compile_allowed
@@ -55,12 +57,14 @@ def request_report(
     include_unpublished=False,
     data_cutoff=None,
     milestone=None,
+    language=None,
 ):
     """A new queued version of a report. Raises PermissionDenied, ValidationError, or IntegrityError
     when the milestone's report was already claimed."""
     _check_scope(kind, member_state, region, objective, include_unpublished)
     if user is not None and not compile_allowed(user, kind, member_state, include_unpublished):
         raise PermissionDenied(_("You are not allowed to compile this report."))
+    language = _report_language(language, user)
     key = scope_key(kind, member_state, region, objective, stakeholder_type)
     cutoff = data_cutoff or timezone.now()
     fields = {
@@ -76,7 +80,11 @@ def request_report(
         "milestone": milestone,
         "requested_by": user,
         "scheduled": user is None,
-        "parameters": {"include_unpublished": include_unpublished, "data_cutoff": cutoff.isoformat()},
+        "parameters": {
+            "include_unpublished": include_unpublished,
+            "data_cutoff": cutoff.isoformat(),
+            "language": language,
+        },
     }
     for _attempt in range(5):
         last = Report.objects.filter(kind=kind, scope_key=key, cycle=cycle).aggregate(v=Max("version"))["v"]
@@ -90,6 +98,20 @@ def request_report(
             ):
                 raise
     raise IntegrityError("could not number the report version")
+
+
+def _report_language(language, user):
+    """One of the six languages; by default the requester's (a scheduled report: the site's)."""
+    if not language:
+        return language_of(user) if user is not None else settings.LANGUAGE_CODE
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError({"language": [_("Choose one of the six languages.")]})
+    return language
+
+
+def report_language(report):
+    """The language a report is written in (reports requested before languages existed: English)."""
+    return (report.parameters or {}).get("language") or settings.LANGUAGE_CODE
 
 
 def cutoff_of(day):

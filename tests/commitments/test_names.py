@@ -63,3 +63,16 @@ def test_milestone_titles_are_rendered_at_display_time(framework):
     Milestone.objects.filter(pk=milestone.pk).update(title="Rapport du Secrétaire général 2024")
     milestone.refresh_from_db()
     assert str(milestone) == "Report of the Secretary-General 2024"  # not what happened to be stored
+
+
+def test_charts_name_regions_in_the_readers_language_and_start_on_the_right_in_arabic():
+    from reporting.dashboards import objective_region_heatmap
+
+    with translation.override("fr"):
+        chart = objective_region_heatmap({13: {"Africa": 2}}, [13], ["Africa"])
+    assert chart.figure["data"][0]["x"] == ["Afrique"] and "Afrique" in chart.summary
+    assert chart.figure["layout"]["title"]["xanchor"] == "left"
+    with translation.override("ar"):
+        chart = objective_region_heatmap({13: {"Africa": 2}}, [13], ["Africa"])
+    assert chart.figure["data"][0]["x"] == ["أفريقيا"]
+    assert chart.figure["layout"]["title"]["xanchor"] == "right" and chart.figure["layout"]["legend"]["x"] == 1

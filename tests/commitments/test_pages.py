@@ -18,7 +18,7 @@ def test_home_lists_the_23_objectives(client, framework):
 
 def test_objective_page_shows_commitment_and_actions(client, framework):
     html = client.get("/objectives/13/").content.decode()
-    assert "<h1>Objective 13: Use migration detention only" in html
+    assert '<h1>Objective 13: <span lang="en">Use migration detention only' in html
     assert "We commit to ensure that any detention" in html
     assert html.count('href="/actions/13') == 8
 
