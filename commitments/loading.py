@@ -5,7 +5,7 @@ from datetime import date
 
 from django.db import transaction
 
-from . import dataversion, framework
+from . import dataversion, framework, rollups
 from .models import (
     Action,
     GuidingPrinciple,
@@ -78,5 +78,6 @@ def load_framework():
         StakeholderType, "slug", framework.load_fixture(framework.STAKEHOLDER_TYPES_JSON)
     )
     results["groups reached"] = sync(TargetGroup, "slug", framework.load_fixture(framework.TARGET_GROUPS_JSON))
+    rollups.rebuild()  # an action may have moved to another objective
     dataversion.bump(public=True)  # also for rows written in bulk, which send no signals
     return results

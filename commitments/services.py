@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import cycles, dataversion, permissions
+from . import cycles, dataversion, permissions, rollups
 from .models import Attachment, Evidence, EvidenceEvent, EvidenceLink, EvidenceResult, Profile, Role
 
 S = Evidence.ReviewState
@@ -265,9 +265,9 @@ def evidence_validate(*, user, evidence, comment="", ends=None):
     now = timezone.now()
 
     def publish(row):
-        Evidence.objects.filter(record=row.record, is_published=True).exclude(pk=row.pk).update(
-            is_published=False, review_state=S.SUPERSEDED
-        )
+        superseded = Evidence.objects.filter(record=row.record, is_published=True).exclude(pk=row.pk)
+        rollups.remove(superseded)  # an update() sends no signal: the rollups are told here
+        superseded.update(is_published=False, review_state=S.SUPERSEDED)
         row.is_published = True
         row.cycle = cycles.cycle_for(now.date(), ends)
 

@@ -10,7 +10,7 @@ from `reporting.dashboards`; the number of queries does not depend on the amount
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 
-from commitments import dataversion
+from commitments import dataversion, rollups
 from commitments.filters import action_slug, filter_evidence
 from commitments.models import Action, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
 from commitments.readers import reader_page, remember
@@ -93,12 +93,16 @@ def global_data(query, user, version=None):
     """
     ref = reference(version) if version else Reference()
     filterset, queryset = filtered(query, user)
-    return filterset, ref, _data(queryset, ref, version)
+    return filterset, ref, _data(queryset, ref, version, filterset)
 
 
-def _data(queryset, ref, version=None):
+def _data(queryset, ref, version=None, filterset=None):
+    """The figures; the cube from the rollups when they can answer the filters (and the scope)."""
+    rollup_query = rollups.query_for(filterset) if filterset is not None else None
+
     def compute():
-        data = aggregates.fold_cube(aggregates.dashboard_cube(queryset), ref.state_keys, ref.type_slugs)
+        rows = rollups.cube(rollup_query) if rollup_query is not None else aggregates.dashboard_cube(queryset)
+        data = aggregates.fold_cube(rows, ref.state_keys, ref.type_slugs)
         data["principles"] = aggregates.principles_applied(queryset)
         return data
 
@@ -141,7 +145,7 @@ def state_profile(request, iso3):
     version = dataversion.for_request(request)
     ref = reference(version)
     filterset, queryset = _filtered(request, {"state": state.iso3})
-    data = _data(queryset, ref, version)
+    data = _data(queryset, ref, version, filterset)
     charts = [
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives, entity=state.name),
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=state.name),
