@@ -18,6 +18,10 @@ measures:
   (the State with the most records) and of the global biennial report, each in its own process.
 
 It prints the command line, the machine and one table.
+
+With `--readers N [--seconds S] [--code-root DIR] [--no-redis]` it runs the many-readers load
+scenario instead (reporting/bench_load.py): gunicorn with the production config against each
+size's database, N readers in a closed loop, throughput, percentiles, errors, CPU per request.
 """
 
 import argparse
