@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from . import cycles, dataversion
+from . import cycles, dataversion, rollups
 from .models import (
     Action,
     Attachment,
@@ -437,7 +437,8 @@ def generate(records, seed=1, organisations=2000, progress=None):
 
 
 def after_bulk_write():
-    """Rows written in bulk send no signals: readers' caches learn of them here."""
+    """Rows written in bulk send no signals: the rollups and readers' caches learn of them here."""
+    rollups.rebuild()
     dataversion.bump(public=True)
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.db import transaction
 
-from . import dataversion, framework
+from . import dataversion, framework, rollups
 from .indicators.loading import load_sdg
 from .models import (
     Action,
@@ -80,5 +80,6 @@ def load_framework():
     )
     results["groups reached"] = sync(TargetGroup, "slug", framework.load_fixture(framework.TARGET_GROUPS_JSON))
     results["SDG goals, targets and indicators"], results["action links to SDG targets"] = load_sdg()
+    rollups.rebuild()  # an action may have moved to another objective
     dataversion.bump(public=True)  # also for rows written in bulk, which send no signals
     return results

@@ -529,3 +529,25 @@ class ApiTokenUse(models.Model):
 
     def __str__(self):
         return f"{self.token_id[:6]}… last used {self.last_used_at:%Y-%m-%d %H:%M}"
+
+
+class PublishedRollup(models.Model):
+    """Counts of published evidence by State or organisation kind and country, objective of the
+    primary action, cycle and status: what the dashboards draw, in a few thousand rows instead
+    of a scan of every record. Kept by `commitments.rollups` in the transaction of each write;
+    `manage.py rebuild_rollups` recounts it from the evidence."""
+
+    key = models.CharField(max_length=80, unique=True)
+    member_state = models.ForeignKey(MemberState, null=True, on_delete=models.CASCADE, related_name="+")
+    stakeholder_type = models.ForeignKey(StakeholderType, null=True, on_delete=models.CASCADE, related_name="+")
+    country = models.ForeignKey(MemberState, null=True, on_delete=models.CASCADE, related_name="+")
+    objective = models.PositiveSmallIntegerField()
+    cycle = models.PositiveSmallIntegerField(null=True)
+    status = models.CharField(max_length=12)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("published evidence rollup")
+
+    def __str__(self):
+        return f"{self.key}: {self.n}"

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import cycles, dataversion, extensions, permissions
+from . import cycles, dataversion, extensions, permissions, rollups
 from .indicators import evidence as framework_links
 from .models import Attachment, Evidence, EvidenceEvent, EvidenceLink, EvidenceResult, Profile, Role
 from .signals import published_evidence_changed
@@ -320,9 +320,9 @@ def evidence_validate(*, user, evidence, comment="", ends=None):
 
     def publish(row):
         alone = four_eyes(row, user)
-        Evidence.objects.filter(record=row.record, is_published=True).exclude(pk=row.pk).update(
-            is_published=False, review_state=S.SUPERSEDED
-        )
+        superseded = Evidence.objects.filter(record=row.record, is_published=True).exclude(pk=row.pk)
+        rollups.remove(superseded)  # an update() sends no signal: the rollups are told here
+        superseded.update(is_published=False, review_state=S.SUPERSEDED)
         row.is_published = True
         row.validated_without_second_reviewer = alone
         row.cycle = cycles.cycle_for(now.date(), ends)

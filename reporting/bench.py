@@ -26,6 +26,10 @@ measures:
   fresh process. `--review-only` runs just this scenario.
 
 It prints the command line, the machine and one table.
+
+With `--readers N [--seconds S] [--code-root DIR] [--no-redis]` it runs the many-readers load
+scenario instead (reporting/bench_load.py): gunicorn with the production config against each
+size's database, N readers in a closed loop, throughput, percentiles, errors, CPU per request.
 """
 
 import argparse
@@ -57,6 +61,10 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=5, help="runs per timing (the median is shown)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed to the dashboard/API measurements")
     parser.add_argument("--report-timeout", type=int, default=240, help="seconds allowed to compile each report")
+    parser.add_argument("--readers", type=int, default=0, help="load scenario: this many readers at once")
+    parser.add_argument("--seconds", type=float, default=30, help="load scenario: seconds of load")
+    parser.add_argument("--code-root", default=str(ROOT), help="load scenario: the checkout gunicorn serves")
+    parser.add_argument("--no-redis", action="store_true", help="load scenario: the cache's redis unreachable")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--report", choices=["national", "global"], help=argparse.SUPPRESS)
     parser.add_argument("--review-records", type=int, default=40000, help="records of the reviewed State (0: skip)")
@@ -84,7 +92,24 @@ def main(argv=None):
         parser.error("--sizes takes whole numbers separated by commas, e.g. --sizes 10000,100000")
     if not sizes or min(sizes) < 1:
         parser.error("--sizes needs at least one positive number")
+    if args.readers:
+        return run_load(sizes, args)
     run(sizes, args)
+
+
+def run_load(sizes, args):
+    """The many-readers scenario (reporting.bench_load) at each size, instead of the table."""
+    from reporting.bench_load import run_load as load
+
+    _setup()
+    print("Command:", shlex.join([sys.executable, "-m", "reporting.bench", *sys.argv[1:]]))
+    for line in machine():
+        print(line)
+    for size in sizes:
+        url = database_url(size, args.seed)
+        print(f"\n[{size:,}] {ensure_seeded(size, args.seed, url)}", flush=True)
+        lines = load(url, readers=args.readers, seconds=args.seconds, code_root=args.code_root, redis=not args.no_redis)
+        print("\n".join(lines), flush=True)
 
 
 def run(sizes, args):

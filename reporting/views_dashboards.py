@@ -11,7 +11,7 @@ from csp.constants import UNSAFE_INLINE
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 
-from commitments import dataversion
+from commitments import dataversion, rollups
 from commitments.filters import action_slug, filter_evidence
 from commitments.indicators import selectors as sdg
 from commitments.models import Action, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
@@ -99,14 +99,18 @@ def global_data(query, user, version=None):
     """
     ref = reference(version) if version else Reference()
     filterset, queryset = filtered(query, user)
-    data = _data(queryset, ref, version)
+    data = _data(queryset, ref, version, filterset)
     data["sdg_targets"] = aggregates.by_sdg_target(queryset)
     return filterset, ref, data
 
 
-def _data(queryset, ref, version=None):
+def _data(queryset, ref, version=None, filterset=None):
+    """The figures; the cube from the rollups when they can answer the filters (and the scope)."""
+    rollup_query = rollups.query_for(filterset) if filterset is not None else None
+
     def compute():
-        data = aggregates.fold_cube(aggregates.dashboard_cube(queryset), ref.state_keys, ref.type_slugs)
+        rows = rollups.cube(rollup_query) if rollup_query is not None else aggregates.dashboard_cube(queryset)
+        data = aggregates.fold_cube(rows, ref.state_keys, ref.type_slugs)
         data["principles"] = aggregates.principles_applied(queryset)
         return data
 
@@ -171,7 +175,7 @@ def state_profile(request, iso3):
     version = dataversion.for_request(request)
     ref = reference(version)
     filterset, queryset = _filtered(request, {"state": state.iso3})
-    data = _data(queryset, ref, version)
+    data = _data(queryset, ref, version, filterset)
     charts = [
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives, entity=state.name),
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=state.name),

@@ -37,6 +37,7 @@ from commitments.models import (
 
 from . import serializers as s
 from .errors import ErrorSerializer, error_body
+from .pagination import EvidencePagination
 
 
 def errors(*codes):
@@ -188,6 +189,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     # JSON only: form encodings cannot carry the nested links and results faithfully.
     parser_classes = [JSONParser]
     filterset_class = EvidenceFilterSet
+    pagination_class = EvidencePagination
     lookup_field = "record"
 
     def get_queryset(self):

@@ -57,7 +57,9 @@ def exercise(schema, headers, modes=(GenerationMode.POSITIVE, GenerationMode.NEG
             def check(case):
                 # Writes may refuse schema-valid content for rules a schema cannot state (end date
                 # before start, a primary action repeated, non-http links): a documented 400.
-                excluded = [positive_data_acceptance] if case.method != "GET" else []
+                # A cursor (`after`) is opaque: one made up is refused with a documented 400.
+                made_up_cursor = "after" in (case.query or {})
+                excluded = [positive_data_acceptance] if case.method != "GET" or made_up_cursor else []
                 response = case.call_and_validate(headers=headers, excluded_checks=excluded)
                 assert response.status_code < 500
 
