@@ -9,7 +9,8 @@ class CommitmentsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import fulltext
+        from . import fulltext, signals
 
         # SQLite table rebuilds drop the free-text triggers; put them back after each migrate.
         post_migrate.connect(fulltext.ensure_index, sender=self)
+        signals.connect()

@@ -15,10 +15,14 @@ import django_filters
 from django import forms
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import fulltext, permissions
+from .indicators import selectors as sdg
 from .models import Action, Evidence, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
+from .names import area_name
 
 ACTION_CODE = re.compile(r"^\s*(\d{1,2})\s*\(?\s*([a-z]{1,2})\s*\)?\s*$", re.IGNORECASE)
 
@@ -70,17 +74,18 @@ def principle_choices():
 
 
 def entity_kind_choices():
-    return [("state", _("Member State"))] + list(StakeholderType.objects.values_list("slug", "name"))
+    kinds = StakeholderType.objects.values_list("slug", "name")
+    return [("state", _("Member State"))] + [(slug, gettext(name)) for slug, name in kinds]
 
 
 def region_choices():
     regions = MemberState.objects.order_by("region").values_list("region", flat=True).distinct()
-    return [(r, r) for r in regions if r]
+    return [(r, area_name(r)) for r in regions if r]
 
 
 def subregion_choices():
     subregions = MemberState.objects.order_by("subregion").values_list("subregion", flat=True).distinct()
-    return [(r, r) for r in subregions if r]
+    return [(r, area_name(r)) for r in subregions if r]
 
 
 def organisations_for(request):
@@ -93,7 +98,77 @@ def organisations_for(request):
     return Organisation.objects.filter(Q(is_active=True) | own)
 
 
+def search_organisations(queryset, text, limit=20):
+    """Organisations whose name or acronym contains `text`, the names first that start with it."""
+    text = (text or "").strip()
+    if len(text) < 2:
+        return []
+    matches = queryset.filter(Q(name__icontains=text) | Q(acronym__iexact=text)).order_by("name")
+    rows = list(matches.values("id", "name", "acronym")[: limit * 5])
+    rows.sort(key=lambda row: not row["name"].lower().startswith(text.lower()))
+    return rows[:limit]
+
+
 # --- Fields that accept the identifiers people type --------------------------------------------
+
+
+class OrganisationSearchInput(forms.TextInput):
+    """A text box with suggestions from the server (organisation-search.js fills the datalist as
+    people type); it works without JavaScript too, as the field accepts a name or a number."""
+
+    template_name = "commitments/widgets/organisation_search.html"
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_id = context["widget"]["attrs"].get("id") or f"id_{name}"
+        context["widget"]["attrs"].update(
+            {
+                "list": f"{widget_id}-options",
+                "aria-describedby": f"{widget_id}-hint",
+                "data-search-url": reverse("commitments:organisation_search"),
+            }
+        )
+        context["widget"]["widget_id"] = widget_id
+        return context
+
+    def format_value(self, value):
+        if value is not None and str(value).strip().isdigit():  # a number in the URL shows as the name
+            name = Organisation.objects.filter(pk=int(value)).values_list("name", flat=True).first()
+            return name or value
+        return super().format_value(value)
+
+
+class OrganisationField(forms.ModelChoiceField):
+    """An organisation by number (`organisation=12`, as the API and old links say), by exact
+    name or by acronym, in any case."""
+
+    widget = OrganisationSearchInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().replace("\x00", "")
+        if text.isdigit():
+            found = self.queryset.filter(pk=int(text)).first()
+        else:
+            found = self.queryset.filter(name__iexact=text).first()
+            if found is None:
+                by_acronym = list(self.queryset.filter(acronym__iexact=text)[:2])
+                found = by_acronym[0] if len(by_acronym) == 1 else None
+        if found is None:
+            raise forms.ValidationError(
+                _("No organisation is called %(name)s. Type part of its name and pick one of the suggestions."),
+                code="invalid_choice",
+                params={"name": text},
+            )
+        return found
+
+
+class OrganisationFilter(django_filters.ModelChoiceFilter):
+    field_class = OrganisationField
 
 
 class ActionCodesField(forms.MultipleChoiceField):
@@ -180,7 +255,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
     state = StatesFilter(
         label=_("Member State"), queryset=MemberState.objects.all(), to_field_name="iso3", method="filter_state"
     )
-    organisation = django_filters.ModelChoiceFilter(label=_("Organisation"), queryset=organisations_for)
+    organisation = OrganisationFilter(label=_("Organisation"), queryset=organisations_for)
     entity_kind = django_filters.ChoiceFilter(
         label=_("Reported by"), choices=entity_kind_choices, method="filter_entity_kind", empty_label=_("Anyone")
     )
@@ -202,6 +277,18 @@ class EvidenceFilterSet(django_filters.FilterSet):
         choices=principle_choices,
         method="filter_principle",
         widget=forms.CheckboxSelectMultiple,
+    )
+    sdg_target = django_filters.MultipleChoiceFilter(
+        label=_("SDG target (or goal)"),
+        choices=sdg.target_choices,
+        method="filter_sdg_target",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    sdg_indicator = django_filters.MultipleChoiceFilter(
+        label=_("SDG indicator measured"),
+        choices=sdg.indicator_choices,
+        method="filter_sdg_indicator",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     good_practice = StrictBooleanFilter(label=_("Offered as a good practice"), widget=RawNullBooleanSelect)
     validated_from = django_filters.DateFilter(
@@ -249,6 +336,12 @@ class EvidenceFilterSet(django_filters.FilterSet):
         return queryset.filter(
             Exists(through.objects.filter(evidence_id=OuterRef("pk"), guidingprinciple__letter__in=value))
         )
+
+    def filter_sdg_target(self, queryset, name, value: list[str]):
+        return queryset.filter(sdg.tagged_with(value))
+
+    def filter_sdg_indicator(self, queryset, name, value: list[str]):
+        return queryset.filter(sdg.measuring(value))
 
     def filter_active_from(self, queryset, name, value):
         """Overlap: the measure had not ended before `from`."""
@@ -323,6 +416,6 @@ def facet_counts(queryset):
     return {
         "status": [(key, status_labels.get(key, key), n) for key, n in grouped(F("status"))],
         "level": [(key, level_labels.get(key, key), n) for key, n in grouped(F("level"))],
-        "region": [(key, key, n) for key, n in grouped(region_of_entity())],
+        "region": [(key, area_name(key), n) for key, n in grouped(region_of_entity())],
         "objective": [(key, key, n) for key, n in grouped(F("primary_action__objective__number"))],
     }

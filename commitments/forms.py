@@ -11,7 +11,8 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import extensions, services
+from .indicators.forms import ResultMeasureFields
 from .models import Action, Evidence, GuidingPrinciple, StakeholderType, TargetGroup
 
 
@@ -130,8 +131,17 @@ class EvidenceForm(forms.ModelForm):
             "level": {"required": _("Choose the level at which the measure is taken.")},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Parts other apps contribute (e.g. the plan items and pledges a measure delivers on).
+        self.part_names = []
+        for part in extensions.EVIDENCE_PARTS:
+            field = part.form_field(user, self.instance if self.instance.pk else None)
+            if field is not None:
+                self.fields[part.name] = field
+                self.part_names.append(part.name)
+                if self.instance.pk and part.name not in self.initial:
+                    self.initial[part.name] = part.initial(self.instance)
         if self.instance.primary_action_id and "primary_action" not in (kwargs.get("initial") or {}):
             # The choices are keyed by code; the instance's initial value would be its id.
             self.initial["primary_action"] = self.instance.primary_action.code
@@ -156,7 +166,10 @@ class EvidenceForm(forms.ModelForm):
 
     def content(self):
         """The cleaned content, as `services.evidence_create/update` take it (without links/results)."""
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return {name: self.cleaned_data[name] for name in [*self.Meta.fields, *self.part_names]}
+
+    def part_fields(self):
+        return [self[name] for name in self.part_names]
 
 
 class LinkForm(forms.Form):
@@ -182,7 +195,9 @@ class LinkForm(forms.Form):
             self.errors["url"] = self.error_class([_("Only http:// and https:// addresses can be linked.")])
 
 
-class ResultForm(forms.Form):
+class ResultForm(ResultMeasureFields, forms.Form):
+    field_order = ["indicator", "value", "unit", "year"]  # then what it measures (ResultMeasureFields)
+
     indicator = forms.CharField(label=_("Indicator"), max_length=300)
     value = forms.DecimalField(
         label=_("Value"), max_digits=20, decimal_places=4, error_messages={"invalid": _("Enter a number.")}

@@ -15,6 +15,8 @@ import json
 import re
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 SOURCE = FIXTURES_DIR / "source" / "gcm_a_conf_231_3.txt"
 FRAMEWORK_JSON = FIXTURES_DIR / "framework.json"
@@ -196,21 +198,22 @@ def derive_member_states():
     return sorted(states, key=lambda s: s["iso3"])
 
 
-# From PRODUCT.md, after paras 15 (j) and 44.
+# From PRODUCT.md, after paras 15 (j) and 44. Marked (gettext_noop) so the names, stored in English,
+# are shown in the reader's language: StakeholderType.__str__ translates them at display time.
 STAKEHOLDER_TYPES = [
-    ("civil-society", "Civil society organizations"),
-    ("migrant-diaspora", "Migrant and diaspora organizations"),
-    ("faith-based", "Faith-based organizations"),
-    ("local-authorities", "Local authorities and communities"),
-    ("private-sector", "Private sector"),
-    ("trade-unions", "Trade unions"),
-    ("parliamentarians", "Parliamentarians"),
-    ("nhri", "National human rights institutions"),
-    ("red-cross", "International Red Cross and Red Crescent Movement"),
-    ("academia", "Academia"),
-    ("media", "Media"),
-    ("un-system", "United Nations system entities"),
-    ("other-international", "Other international organizations"),
+    ("civil-society", gettext_noop("Civil society organizations")),
+    ("migrant-diaspora", gettext_noop("Migrant and diaspora organizations")),
+    ("faith-based", gettext_noop("Faith-based organizations")),
+    ("local-authorities", gettext_noop("Local authorities and communities")),
+    ("private-sector", gettext_noop("Private sector")),
+    ("trade-unions", gettext_noop("Trade unions")),
+    ("parliamentarians", gettext_noop("Parliamentarians")),
+    ("nhri", gettext_noop("National human rights institutions")),
+    ("red-cross", gettext_noop("International Red Cross and Red Crescent Movement")),
+    ("academia", gettext_noop("Academia")),
+    ("media", gettext_noop("Media")),
+    ("un-system", gettext_noop("United Nations system entities")),
+    ("other-international", gettext_noop("Other international organizations")),
 ]
 
 
@@ -220,22 +223,22 @@ def derive_stakeholder_types():
 
 # Groups a measure reaches, after the groups the compact names (e.g. paras 15 (g)-(h), 23, 28).
 TARGET_GROUPS = [
-    ("migrant-women", "Migrant women and girls"),
-    ("children", "Migrant children, including unaccompanied and separated children"),
-    ("youth", "Young migrants"),
-    ("migrant-workers", "Migrant workers"),
-    ("irregular-status", "Migrants in an irregular situation"),
-    ("vulnerable", "Migrants in situations of vulnerability"),
-    ("trafficking-victims", "Victims of trafficking in persons"),
-    ("smuggled-migrants", "Smuggled migrants"),
-    ("returnees", "Returning migrants"),
-    ("diasporas", "Diasporas"),
-    ("disaster-displaced", "People displaced by disasters and climate change"),
-    ("detained", "Migrants in detention"),
-    ("older-persons", "Older migrants"),
-    ("persons-with-disabilities", "Migrants with disabilities"),
-    ("host-communities", "Host and receiving communities"),
-    ("families", "Families of migrants"),
+    ("migrant-women", gettext_noop("Migrant women and girls")),
+    ("children", gettext_noop("Migrant children, including unaccompanied and separated children")),
+    ("youth", gettext_noop("Young migrants")),
+    ("migrant-workers", gettext_noop("Migrant workers")),
+    ("irregular-status", gettext_noop("Migrants in an irregular situation")),
+    ("vulnerable", gettext_noop("Migrants in situations of vulnerability")),
+    ("trafficking-victims", gettext_noop("Victims of trafficking in persons")),
+    ("smuggled-migrants", gettext_noop("Smuggled migrants")),
+    ("returnees", gettext_noop("Returning migrants")),
+    ("diasporas", gettext_noop("Diasporas")),
+    ("disaster-displaced", gettext_noop("People displaced by disasters and climate change")),
+    ("detained", gettext_noop("Migrants in detention")),
+    ("older-persons", gettext_noop("Older migrants")),
+    ("persons-with-disabilities", gettext_noop("Migrants with disabilities")),
+    ("host-communities", gettext_noop("Host and receiving communities")),
+    ("families", gettext_noop("Families of migrants")),
 ]
 
 
@@ -256,7 +259,14 @@ def derived_files():
         STATES_JSON: render(derive_member_states()),
         STAKEHOLDER_TYPES_JSON: render(derive_stakeholder_types()),
         TARGET_GROUPS_JSON: render(derive_target_groups()),
+        **_indicator_files(),
     }
+
+
+def _indicator_files():
+    from .indicators import sources
+
+    return sources.derived_files()
 
 
 def load_fixture(path):

@@ -5,7 +5,8 @@ from datetime import date
 
 from django.db import transaction
 
-from . import framework
+from . import dataversion, framework
+from .indicators.loading import load_sdg
 from .models import (
     Action,
     GuidingPrinciple,
@@ -78,4 +79,6 @@ def load_framework():
         StakeholderType, "slug", framework.load_fixture(framework.STAKEHOLDER_TYPES_JSON)
     )
     results["groups reached"] = sync(TargetGroup, "slug", framework.load_fixture(framework.TARGET_GROUPS_JSON))
+    results["SDG goals, targets and indicators"], results["action links to SDG targets"] = load_sdg()
+    dataversion.bump(public=True)  # also for rows written in bulk, which send no signals
     return results

@@ -6,9 +6,13 @@ keys (objective number, action code, ISO3), so evidence keeps pointing at the sa
 a corrected text is reloaded.
 """
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .names import area_name, state_name
 
 
 class Instrument(models.Model):
@@ -138,7 +142,15 @@ class MemberState(models.Model):
         verbose_name = _("Member State")
 
     def __str__(self):
-        return self.name
+        return state_name(self)
+
+    @property
+    def local_region(self):
+        return area_name(self.region)
+
+    @property
+    def local_subregion(self):
+        return area_name(self.subregion)
 
     def natural_key(self):
         return (self.iso3,)
@@ -159,7 +171,7 @@ class StakeholderType(models.Model):
         verbose_name = _("stakeholder type")
 
     def __str__(self):
-        return self.name
+        return gettext(self.name)  # marked in framework.STAKEHOLDER_TYPES
 
     def natural_key(self):
         return (self.slug,)
@@ -177,7 +189,7 @@ class TargetGroup(models.Model):
         verbose_name = _("group reached")
 
     def __str__(self):
-        return self.name
+        return gettext(self.name)  # marked in framework.TARGET_GROUPS
 
     def natural_key(self):
         return (self.slug,)
@@ -226,6 +238,8 @@ class Profile(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     member_state = models.ForeignKey(MemberState, null=True, blank=True, on_delete=models.PROTECT)
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT)
+    # The language chosen on the switcher: pages after log-in, e-mails and reminders. Empty: never chosen.
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
 
     class Meta:
         verbose_name = _("profile")
@@ -254,6 +268,17 @@ class EvidenceQuerySet(models.QuerySet):
     def published(self):
         """Records the public sees: the validated, current revision of each record."""
         return self.filter(is_published=True)
+
+    def live_first(self):
+        """A record's revisions, the one to show first: the newest not withdrawn, else the newest.
+
+        A withdrawn draft revision (a revision started and abandoned) must not hide the published
+        one it was based on, from the record page, the API or the next revision."""
+        withdrawn = models.Case(
+            models.When(review_state=Evidence.ReviewState.WITHDRAWN, then=models.Value(1)),
+            default=models.Value(0),
+        )
+        return self.order_by(withdrawn, "-revision")
 
 
 class Evidence(models.Model):
@@ -327,6 +352,12 @@ class Evidence(models.Model):
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     validated_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    validated_without_second_reviewer = models.BooleanField(
+        _("validated without a second reviewer"),
+        default=False,
+        editable=False,
+        help_text=_("One of its authors validated it because nobody else could."),
+    )
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
 
     objects = EvidenceQuerySet.as_manager()
@@ -453,6 +484,7 @@ class EvidenceEvent(models.Model):
     from_state = models.CharField(max_length=12, blank=True)
     to_state = models.CharField(max_length=12, blank=True)
     version = models.PositiveIntegerField()
+    without_second_reviewer = models.BooleanField(_("validated without a second reviewer"), default=False)
     changes = models.JSONField(default=dict, help_text="field -> [before, after]")
     snapshot = models.JSONField(default=dict, help_text="the whole revision after this step")
 
@@ -461,3 +493,24 @@ class EvidenceEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DataVersion(models.Model):
+    """One row: counters bumped in the same transaction as every write readers could see.
+
+    `public` moves when what anyone may read changes (a validation, a withdrawal, the framework,
+    an organisation or a State); `private` moves on every write, drafts included. Caches of
+    pages, figures and counts are keyed by these numbers and ETags are made from them, so a
+    change is visible on the very next request and nothing cached is ever stale.
+    See `commitments.dataversion`.
+    """
+
+    public = models.PositiveBigIntegerField(default=1)
+    private = models.PositiveBigIntegerField(default=1)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("data version")
+
+    def __str__(self):
+        return f"{self.public}/{self.private}"

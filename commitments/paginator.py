@@ -1,9 +1,10 @@
-"""A paginator that remembers large counts for a minute.
+"""A paginator that remembers large counts until the data changes.
 
 COUNT(*) over a million published records costs tens of milliseconds on every page of every
-list; the exact figure for a large result matters less than the page arriving quickly. Counts
-of at least COUNT_CACHE_MIN rows are cached for COUNT_CACHE_SECONDS under the query's SQL, so
-any change of filter is a different key. Small results are always counted exactly.
+list. Counts of at least COUNT_CACHE_MIN rows are cached under the query's SQL and the data
+version (`commitments.dataversion`, its private counter: a list may include a user's drafts),
+so any change of filter is a different key and any write a new version: the count is always
+exact. Small results are simply counted.
 """
 
 import hashlib
@@ -13,11 +14,18 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-COUNT_CACHE_MIN = 10_000
-COUNT_CACHE_SECONDS = 60
+from . import dataversion
+
+COUNT_CACHE_MIN = 1_000
+COUNT_CACHE_SECONDS = 3600
 
 
 class CountCachingPaginator(Paginator):
+    def __init__(self, *args, version=None, **kwargs):
+        """`version`: the request's data version if the caller has read it (saves a query)."""
+        super().__init__(*args, **kwargs)
+        self.version = version
+
     @cached_property
     def count(self):
         query = getattr(self.object_list, "query", None)
@@ -27,7 +35,8 @@ class CountCachingPaginator(Paginator):
             sql, params = query.sql_with_params()
         except (EmptyResultSet, FullResultSet):  # e.g. a filter no row can match; counted as usual
             return super().count
-        key = "count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        version = self.version or dataversion.current()
+        key = version.key("count", hashlib.sha256(repr((sql, params)).encode()).hexdigest(), public=False)
         cached = cache.get(key)
         if cached is not None:
             return cached

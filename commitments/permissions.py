@@ -78,6 +78,16 @@ def can_review(user, evidence):
     return is_secretariat(user)
 
 
+def can_withdraw(user, evidence):
+    """A revision in progress: its entity's people or its reviewer. A published one is taken down
+    only by its reviewer (the State's focal point) or the secretariat, never by a contributor."""
+    if evidence.review_state == Evidence.ReviewState.VALIDATED:
+        return can_review(user, evidence) or is_secretariat(user)
+    if evidence.review_state in (Evidence.ReviewState.WITHDRAWN, Evidence.ReviewState.SUPERSEDED):
+        return False
+    return is_member(user, evidence) or can_review(user, evidence)
+
+
 def can_record_for(user):
     """The entity the user records evidence for, or None."""
     profile = profile_of(user)

@@ -20,7 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import cycles, permissions
+from . import cycles, dataversion, extensions, permissions
+from .indicators import evidence as framework_links
 from .models import Attachment, Evidence, EvidenceEvent, EvidenceLink, EvidenceResult, Profile, Role
 
 S = Evidence.ReviewState
@@ -36,7 +37,7 @@ SCALAR_FIELDS = [
     "good_practice",
 ]
 M2M_FIELDS = ["other_actions", "principles", "partners", "groups_reached"]
-CONTENT_FIELDS = SCALAR_FIELDS + M2M_FIELDS + ["links", "results"]
+CONTENT_FIELDS = SCALAR_FIELDS + M2M_FIELDS + ["links", "results", "sdg_targets"]
 
 
 class WorkflowError(Exception):
@@ -83,10 +84,19 @@ def snapshot(evidence):
     data["groups_reached"] = sorted(g.name for g in evidence.groups_reached.all())
     data["links"] = [{"url": link.url, "label": link.label} for link in evidence.links.all()]
     data["results"] = [
-        {"indicator": r.indicator, "value": str(r.value), "unit": r.unit, "year": r.year}
-        for r in evidence.results.all()
+        {
+            "indicator": r.indicator,
+            "value": str(r.value),
+            "unit": r.unit,
+            "year": r.year,
+            **framework_links.result_measure(r),
+        }
+        for r in evidence.results.select_related("measure__item")
     ]
+    data["sdg_targets"] = framework_links.target_codes(evidence)
     data["attachments"] = [f"{a.original_name} ({a.sha256[:12]})" for a in evidence.attachments.all()]
+    for part in extensions.EVIDENCE_PARTS:
+        data[part.name] = part.snapshot(evidence)
     return data
 
 
@@ -94,8 +104,14 @@ def _diff(before, after):
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-def _record(evidence, kind, actor, *, before=None, reason="", from_state=""):
+# Transitions that change what the public sees (the published revision comes or goes).
+PUBLIC_KINDS = (EvidenceEvent.Kind.VALIDATED, EvidenceEvent.Kind.WITHDRAWN)
+
+
+def _record(evidence, kind, actor, *, before=None, reason="", from_state="", **extra):
+    """The history entry of a write, and the data version's bump, in the write's transaction."""
     after = snapshot(evidence)
+    dataversion.bump(public=kind in PUBLIC_KINDS or evidence.is_published)
     EvidenceEvent.objects.create(
         record=evidence.record,
         evidence=evidence,
@@ -107,6 +123,7 @@ def _record(evidence, kind, actor, *, before=None, reason="", from_state=""):
         version=evidence.version,
         changes=_diff(before or {}, after),
         snapshot=after,
+        **extra,
     )
 
 
@@ -125,6 +142,8 @@ def validate_content(data):
     primary = data.get("primary_action")
     if primary is not None and primary in (data.get("other_actions") or []):
         errors["other_actions"] = [_("The primary action is already linked; choose other actions here.")]
+    for field, messages in framework_links.problems(data).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
@@ -145,7 +164,14 @@ def _apply(evidence, data):
         )
     if "results" in data:
         evidence.results.all().delete()
-        EvidenceResult.objects.bulk_create(EvidenceResult(evidence=evidence, **r) for r in data["results"])
+        rows = [framework_links.split_result(r) for r in data["results"]]
+        saved = EvidenceResult.objects.bulk_create(EvidenceResult(evidence=evidence, **fields) for fields, _m in rows)
+        framework_links.save_measures(zip(saved, (measure for _f, measure in rows), strict=True))
+    if "sdg_targets" in data:
+        framework_links.set_targets(evidence, data["sdg_targets"])
+    for part in extensions.EVIDENCE_PARTS:
+        if part.name in data:
+            part.apply(evidence, data[part.name])
 
 
 def evidence_create(*, user, data, kind=EvidenceEvent.Kind.CREATED):
@@ -154,6 +180,7 @@ def evidence_create(*, user, data, kind=EvidenceEvent.Kind.CREATED):
     if entity is None:
         raise PermissionDenied(_("Only people reporting for a Member State or an organisation can record evidence."))
     validate_content(data)
+    extensions.clean_parts(user, entity, data)
     with transaction.atomic():
         evidence = Evidence(record=uuid.uuid4(), created_by=user)
         if permissions.profile_of(user).member_state_id:
@@ -183,6 +210,7 @@ def evidence_update(*, user, evidence, data, expected_version, reason="", kind=E
             )
         if current.version != expected_version:
             raise StaleEdit(current, expected_version)
+        extensions.clean_parts(user, current.entity, data)
         before = snapshot(current)
         current.version += 1
         _apply(current, data)
@@ -191,7 +219,12 @@ def evidence_update(*, user, evidence, data, expected_version, reason="", kind=E
 
 
 def _transition(evidence, user, *, allowed_from, to, kind, check, reason="", fields=None, before_save=None):
-    """Move a revision to review state `to`, if `check(user, row)` and its state allow it."""
+    """Move a revision to review state `to`, if `check(user, row)` and its state allow it.
+
+    Every rule is checked on the row locked inside the transaction, never on one read before:
+    two requests on one record (submit and validate at the same moment) are serialised by the
+    lock, and the second sees what the first wrote. `before_save(row)` may refuse (raise) and
+    may return extra fields for the history step."""
     with transaction.atomic():
         current = _locked(evidence)
         if not check(user, current):
@@ -206,10 +239,9 @@ def _transition(evidence, user, *, allowed_from, to, kind, check, reason="", fie
         current.version += 1
         for name, value in (fields or {}).items():
             setattr(current, name, value)
-        if before_save:
-            before_save(current)
+        event_fields = (before_save(current) if before_save else None) or {}
         current.save()
-        _record(current, kind, user, before=snapshot(current), reason=reason, from_state=from_state)
+        _record(current, kind, user, before=snapshot(current), reason=reason, from_state=from_state, **event_fields)
         transaction.on_commit(lambda: _notify(kind, current.pk, user.pk))
     return current
 
@@ -240,30 +272,53 @@ def evidence_return(*, user, evidence, comment):
     )
 
 
-def _second_reviewer_exists(evidence, user):
-    """Someone other than `user` could validate this record."""
+CONTENT_EVENTS = (
+    EvidenceEvent.Kind.CREATED,
+    EvidenceEvent.Kind.EDITED,
+    EvidenceEvent.Kind.IMPORTED,
+    EvidenceEvent.Kind.REOPENED,
+)
 
-    others = Profile.objects.exclude(user=user).filter(user__is_active=True)
+
+def authors(evidence):
+    """Ids of whoever wrote this revision: created it, changed its content or files, submitted it."""
+    editors = EvidenceEvent.objects.filter(evidence=evidence, kind__in=CONTENT_EVENTS).values_list("actor", flat=True)
+    return ({evidence.created_by_id, evidence.submitted_by_id} | set(editors)) - {None}
+
+
+def _independent_reviewer_exists(evidence, excluded):
+    """Someone who did not write the revision could validate it (active accounts only)."""
+    others = Profile.objects.exclude(user__in=excluded).filter(user__is_active=True)
     if evidence.member_state_id:
         return others.filter(role=Role.FOCAL_POINT, member_state_id=evidence.member_state_id).exists()
     return others.filter(role=Role.SECRETARIAT).exists()
 
 
+def four_eyes(evidence, user):
+    """True when `user` validates alone (an author, nobody independent exists); raises if someone does.
+
+    Run on the locked row: who submitted or edited it is what was committed before the lock."""
+    written_by = authors(evidence)
+    if user.pk not in written_by:
+        return False
+    if _independent_reviewer_exists(evidence, written_by | {user.pk}):
+        raise WorkflowError(_("You wrote or submitted this revision: another reviewer must validate it."))
+    return True
+
+
 def evidence_validate(*, user, evidence, comment="", ends=None):
     """Publish a submitted revision; it replaces the record's previously published revision."""
-    current = Evidence.objects.get(pk=evidence.pk)
-    if not permissions.can_review(user, current):
-        raise PermissionDenied(_("You are not allowed to validate this record."))
-    if current.submitted_by_id == user.pk and _second_reviewer_exists(current, user):
-        raise WorkflowError(_("You submitted this record: another reviewer must validate it."))
     now = timezone.now()
 
     def publish(row):
+        alone = four_eyes(row, user)
         Evidence.objects.filter(record=row.record, is_published=True).exclude(pk=row.pk).update(
             is_published=False, review_state=S.SUPERSEDED
         )
         row.is_published = True
+        row.validated_without_second_reviewer = alone
         row.cycle = cycles.cycle_for(now.date(), ends)
+        return {"without_second_reviewer": alone}
 
     return _transition(
         evidence,
@@ -279,6 +334,15 @@ def evidence_validate(*, user, evidence, comment="", ends=None):
 
 
 def evidence_withdraw(*, user, evidence, reason=""):
+    """Withdraw a revision; a published one is taken down by its reviewer, who says why."""
+
+    def check(u, row):
+        if not permissions.can_withdraw(u, row):
+            return False
+        if row.review_state == S.VALIDATED and not (reason or "").strip():
+            raise ValidationError({"reason": [_("Say why the published record is taken down: a reason is required.")]})
+        return True
+
     def unpublish(row):
         row.is_published = False
 
@@ -288,8 +352,8 @@ def evidence_withdraw(*, user, evidence, reason=""):
         allowed_from=(S.DRAFT, S.SUBMITTED, S.RETURNED, S.VALIDATED),
         to=S.WITHDRAWN,
         kind=EvidenceEvent.Kind.WITHDRAWN,
-        reason=reason,
-        check=lambda u, e: permissions.is_member(u, e) or permissions.can_review(u, e),
+        reason=(reason or "").strip(),
+        check=check,
         before_save=unpublish,
     )
 
@@ -302,12 +366,14 @@ def evidence_reopen(*, user, evidence, reason=""):
             raise PermissionDenied(_("You can only revise your own entity's records."))
         if current.review_state != S.VALIDATED:
             raise WorkflowError(_("Only a validated record can be revised."))
-        if Evidence.objects.filter(record=current.record, revision__gt=current.revision).exists():
+        newer = Evidence.objects.filter(record=current.record, revision__gt=current.revision)
+        if newer.exclude(review_state=S.WITHDRAWN).exists():
             raise WorkflowError(_("A newer revision of this record is already being prepared."))
         revision = Evidence.objects.get(pk=current.pk)
         revision.pk = None
         revision._state.adding = True
-        revision.revision = current.revision + 1
+        # After the last revision ever made, withdrawn ones included: revision numbers are never reused.
+        revision.revision = max(newer.values_list("revision", flat=True), default=current.revision) + 1
         revision.review_state = S.DRAFT
         revision.is_published = False
         revision.version = 1
@@ -320,10 +386,12 @@ def evidence_reopen(*, user, evidence, reason=""):
         EvidenceLink.objects.bulk_create(
             EvidenceLink(evidence=revision, url=x.url, label=x.label) for x in current.links.all()
         )
-        EvidenceResult.objects.bulk_create(
+        old_results = list(current.results.all())
+        new_results = EvidenceResult.objects.bulk_create(
             EvidenceResult(evidence=revision, indicator=r.indicator, value=r.value, unit=r.unit, year=r.year)
-            for r in current.results.all()
+            for r in old_results
         )
+        framework_links.copy_to_revision(current, revision, zip(old_results, new_results, strict=True))
         # Files are shared, not copied: the old revision keeps its own Attachment rows.
         Attachment.objects.bulk_create(
             Attachment(
@@ -337,12 +405,14 @@ def evidence_reopen(*, user, evidence, reason=""):
             )
             for a in current.attachments.all()
         )
+        for part in extensions.EVIDENCE_PARTS:
+            part.copy(current, revision)
         _record(revision, EvidenceEvent.Kind.REOPENED, user, before=snapshot(current), reason=reason)
     return revision
 
 
 def latest_revision(record):
-    return Evidence.objects.filter(record=record).order_by("-revision").first()
+    return Evidence.objects.filter(record=record).live_first().first()
 
 
 # --- Attachments --------------------------------------------------------------------------------

@@ -21,8 +21,10 @@ urlpatterns = [
     path("workspace/people/", views_evidence.people, name="people"),
     path("workspace/people/<int:user_id>/deactivate/", views_evidence.person_deactivate, name="person_deactivate"),
     path("review/", views_evidence.review_queue, name="review_queue"),
+    path("review/single-reviewer/", views_evidence.single_reviewer, name="single_reviewer"),
     path("workspace/workbook/", views_workbook.workbook_page, name="workbook"),
     path("workspace/workbook/download/", views_workbook.workbook_download, name="workbook_download"),
+    path("organisations/search.json", views_public.organisation_search, name="organisation_search"),
     path("organisations/<int:pk>/", views_evidence.organisation_detail, name="organisation"),
     path("states/<str:iso3>/", views_evidence.state_detail, name="state"),
 ]

@@ -4,8 +4,10 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
 from .models import Action, Evidence, GuidingPrinciple, Instrument, Objective
+from .readers import reader_page
 
 
+@reader_page
 def home(request):
     objectives = Objective.objects.all()
     return render(
@@ -19,12 +21,14 @@ def home(request):
     )
 
 
+@reader_page
 def objective_detail(request, number):
     objective = get_object_or_404(Objective, number=number)
     actions = objective.actions.all()
     return render(request, "commitments/objective.html", {"objective": objective, "actions": actions})
 
 
+@reader_page
 def action_detail(request, slug):
     number, letter = slug.rstrip("abcdefghijklmnopqrstuvwxyz"), slug.lstrip("0123456789")
     action = get_object_or_404(Action.objects.select_related("objective"), code=f"{number}({letter})")
@@ -36,5 +40,6 @@ def action_detail(request, slug):
         .select_related("member_state", "organisation", "primary_action")
         .order_by("-validated_at", "-id")[:50]
     )
-    context = {"action": action, "objective": action.objective, "evidence": evidence}
+    sdg_links = action.framework_links.filter(active=True, item__framework__code="sdg").select_related("item")
+    context = {"action": action, "objective": action.objective, "evidence": evidence, "sdg_links": sdg_links}
     return render(request, "commitments/action.html", context)

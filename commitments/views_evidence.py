@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import cycles, permissions, services
+from . import cycles, extensions, permissions, services
 from .forms import (
     EvidenceForm,
     InvitationForm,
@@ -30,6 +31,9 @@ from .forms import (
     ReturnForm,
     formset_rows,
 )
+from .indicators import evidence as framework_links
+from .indicators import selectors as sdg_selectors
+from .indicators.forms import SdgTargetsForm
 from .models import (
     Action,
     Attachment,
@@ -41,6 +45,7 @@ from .models import (
     Profile,
     Role,
 )
+from .readers import reader_page
 
 S = Evidence.ReviewState
 REVIEW_STATES = [S.DRAFT, S.SUBMITTED, S.RETURNED, S.VALIDATED]
@@ -92,6 +97,7 @@ def workspace(request):
         covered=sum(row["actions"] for row in per_objective.values()),
         can_review=permissions.managed_state(request.user) is not None,
         can_manage_people=permissions.managed_state(request.user) is not None,
+        sections=extensions.sections(extensions.WORKSPACE_SECTIONS, request, entity),
     )
     return render(request, "commitments/workspace.html", context)
 
@@ -130,10 +136,23 @@ def _action_from_slug(slug):
 def _forms(request, *, instance=None, initial=None, links=None, results=None):
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
-    form = EvidenceForm(data, files, instance=instance, initial=initial)
+    form = EvidenceForm(data, files, instance=instance, initial=initial, user=request.user)
     link_set = LinkFormSet(data, prefix="links", initial=links)
     result_set = ResultFormSet(data, prefix="results", initial=results)
+    form.sdg = _sdg_form(data, form, instance)
     return form, link_set, result_set
+
+
+def _sdg_form(data, form, instance):
+    """The SDG targets part, suggesting from the actions as posted (or as saved, or as asked)."""
+    if data is not None:
+        actions = [data.get("primary_action", ""), *data.getlist("other_actions")]
+    elif instance is not None and instance.pk:
+        actions = [instance.primary_action.code, *instance.other_actions.values_list("code", flat=True)]
+    else:
+        actions = [form.initial.get("primary_action") or ""]
+    tagged = framework_links.target_codes(instance) if instance is not None and instance.pk else None
+    return SdgTargetsForm(data, action_codes=actions, tagged=tagged)
 
 
 def _all_valid(*forms):
@@ -144,7 +163,8 @@ def _all_valid(*forms):
 def _content(form, link_set, result_set):
     data = form.content()
     data["links"] = formset_rows(link_set, ["url", "label"])
-    data["results"] = formset_rows(result_set, ["indicator", "value", "unit", "year"])
+    data["results"] = formset_rows(result_set, ["indicator", "value", "unit", "year", *framework_links.MEASURE_KEYS])
+    data["sdg_targets"] = form.sdg.codes()
     return data
 
 
@@ -189,7 +209,7 @@ def evidence_new(request):
         raise PermissionDenied(_("Only people reporting for a Member State or an organisation can record evidence."))
     action = _action_from_slug(request.GET.get("action", ""))
     form, link_set, result_set = _forms(request, initial={"primary_action": action.code if action else None})
-    if request.method == "POST" and _all_valid(form, link_set, result_set):
+    if request.method == "POST" and _all_valid(form, form.sdg, link_set, result_set):
         try:
             with transaction.atomic():
                 evidence = services.evidence_create(user=request.user, data=_content(form, link_set, result_set))
@@ -207,7 +227,7 @@ def _visible_revision(user, record, revision=None):
     rows = permissions.visible_evidence(user, Evidence.objects.filter(record=record))
     if revision is not None:
         return get_object_or_404(rows.select_related(*LIST_RELATED), revision=revision)
-    evidence = rows.select_related(*LIST_RELATED).order_by("-revision").first()
+    evidence = rows.select_related(*LIST_RELATED).live_first().first()
     if evidence is None:
         raise Http404
     return evidence
@@ -227,14 +247,21 @@ def evidence_edit(request, record):
         return redirect(evidence)
     links = [{"url": x.url, "label": x.label} for x in evidence.links.all()]
     results = [
-        {"indicator": r.indicator, "value": r.value, "unit": r.unit, "year": r.year} for r in evidence.results.all()
+        {
+            "indicator": r.indicator,
+            "value": r.value,
+            "unit": r.unit,
+            "year": r.year,
+            **framework_links.result_measure(r),
+        }
+        for r in evidence.results.select_related("measure__item")
     ]
     form, link_set, result_set = _forms(
         request, instance=evidence, initial={"version": evidence.version}, links=links, results=results
     )
     if request.method != "POST":
         return _render_form(request, form, link_set, result_set, evidence=evidence)
-    if _all_valid(form, link_set, result_set):
+    if _all_valid(form, form.sdg, link_set, result_set):
         version = form.cleaned_data["version"] or 0
         try:
             with transaction.atomic():
@@ -250,7 +277,8 @@ def evidence_edit(request, record):
             # sending again (after reading what changed) is a deliberate choice.
             data = request.POST.copy()
             data["version"] = exc.evidence.version
-            form = EvidenceForm(data, instance=exc.evidence)
+            sdg, form = form.sdg, EvidenceForm(data, instance=exc.evidence, user=request.user)
+            form.sdg = sdg
             return _render_form(request, form, link_set, result_set, evidence=exc.evidence, stale=exc, status=409)
         except services.WorkflowError as exc:
             messages.error(request, str(exc))
@@ -281,9 +309,15 @@ FIELD_LABELS = {
     "good_practice": _("Good practice"),
     "links": _("Links"),
     "results": _("Quantitative results"),
+    "sdg_targets": _("SDG targets"),
     "attachments": _("Attachments"),
 }
 CHOICE_LABELS = {"status": dict(Evidence.Status.choices), "level": dict(Evidence.Level.choices)}
+
+
+def _label(field):
+    parts = {part.name: part.label for part in extensions.EVIDENCE_PARTS}
+    return FIELD_LABELS.get(field) or parts.get(field, field)
 
 
 def _readable(field, value):
@@ -297,16 +331,24 @@ def _readable(field, value):
     if field == "links":
         return "; ".join(f"{x.get('label') or x.get('url')} <{x.get('url')}>" for x in value)
     if field == "results":
-        return "; ".join(f"{r['indicator']}: {r['value']} {r['unit']} ({r['year']})".replace("  ", " ") for r in value)
+        return "; ".join(_readable_result(r) for r in value)
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
     return str(value)
 
 
+def _readable_result(r):
+    text = f"{r['indicator']}: {r['value']} {r['unit']} ({r['year']})".replace("  ", " ")
+    if r.get("sdg_indicator"):
+        disaggregation = ", ".join(r.get(k, "_T") for k in ("sex", "age", "migratory_status"))
+        text += f" [SDG {r['sdg_indicator']}: {disaggregation}]"
+    return text
+
+
 def _readable_changes(changes):
     return [
         {
-            "field": FIELD_LABELS.get(field, field),
+            "field": _label(field),
             "before": _readable(field, pair[0]),
             "after": _readable(field, pair[1]),
         }
@@ -333,11 +375,12 @@ def _allowed(user, evidence, latest):
         "submit": member and state in (S.DRAFT, S.RETURNED),
         "return": reviewer and state == S.SUBMITTED,
         "validate": reviewer and state == S.SUBMITTED,
-        "withdraw": (member or reviewer) and state in (S.DRAFT, S.SUBMITTED, S.RETURNED, S.VALIDATED),
+        "withdraw": permissions.can_withdraw(user, evidence),
         "reopen": member and state == S.VALIDATED and latest,
     }
 
 
+@reader_page
 def evidence_detail(request, record):
     revision = request.GET.get("revision")
     if revision is not None and not revision.isdigit():
@@ -349,7 +392,8 @@ def evidence_detail(request, record):
         .values("revision", "review_state", "is_published")
     )
     published = next((r for r in revisions if r["is_published"]), None)
-    latest = revisions[-1]["revision"] == evidence.revision
+    # The latest live revision: nothing newer but withdrawn revisions (an abandoned draft).
+    latest = not any(r["revision"] > evidence.revision and r["review_state"] != S.WITHDRAWN for r in revisions)
     allowed = _allowed(request.user, evidence, latest)
     context = {
         "evidence": evidence,
@@ -364,9 +408,11 @@ def evidence_detail(request, record):
         "partners": evidence.partners.all(),
         "groups_reached": evidence.groups_reached.all(),
         "links": evidence.links.all(),
-        "results": evidence.results.all(),
+        "results": evidence.results.select_related("measure__item"),
+        "sdg_targets": evidence.framework_targets.select_related("item"),
         "attachments": evidence.attachments.all(),
         "events": _history(request.user, evidence),
+        "parts": [part.detail_html(request, evidence) for part in extensions.EVIDENCE_PARTS],
     }
     return render(request, "commitments/evidence_detail.html", context)
 
@@ -471,6 +517,21 @@ def review_queue(request):
     return render(request, "commitments/review_queue.html", context)
 
 
+@login_required
+def single_reviewer(request):
+    """Published revisions validated by one of their authors because nobody else could (secretariat)."""
+    if not permissions.is_secretariat(request.user):
+        raise PermissionDenied(_("Only the secretariat follows validations made without a second reviewer."))
+    rows = (
+        Evidence.objects.published()
+        .filter(validated_without_second_reviewer=True)
+        .select_related(*LIST_RELATED, "validated_by")
+        .order_by("-validated_at", "-id")
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "commitments/single_reviewer.html", {"page": page})
+
+
 # --- People of a State --------------------------------------------------------------------------
 
 
@@ -553,15 +614,19 @@ def _entity_page(request, entity, evidence):
         "published_count": published.count(),
         "recent": published.select_related(*LIST_RELATED).order_by("-validated_at", "-id")[:RECENT],
         "today": datetime.date.today(),
+        "sections": extensions.sections(extensions.ENTITY_SECTIONS, request, entity),
+        "results_by_indicator": sdg_selectors.results_by_indicator(published),
     }
     return render(request, "commitments/entity.html", context)
 
 
+@reader_page
 def organisation_detail(request, pk):
     organisation = get_object_or_404(Organisation.objects.select_related("stakeholder_type", "country"), pk=pk)
     return _entity_page(request, organisation, Evidence.objects.filter(organisation=organisation))
 
 
+@reader_page
 def state_detail(request, iso3):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
     return _entity_page(request, state, Evidence.objects.filter(member_state=state))

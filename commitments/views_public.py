@@ -4,13 +4,14 @@ The list and the exports read the same query string through `filters.filter_evid
 export holds exactly the records the list shows, in the same order.
 """
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from . import exports, permissions
-from .filters import facet_counts, filter_evidence
+from . import dataversion, exports, permissions
+from .filters import facet_counts, filter_evidence, organisations_for, search_organisations
 from .paginator import CountCachingPaginator
+from .readers import reader_page, remember
 
 PAGE_SIZE = 25
 
@@ -22,10 +23,12 @@ def _query_without(request, *names):
     return params.urlencode()
 
 
+@reader_page
 def evidence_list(request):
     filterset, queryset = filter_evidence(request.GET, request.user)
     rows = queryset.select_related("member_state", "organisation", "primary_action")
-    page = CountCachingPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    version = dataversion.for_request(request)
+    page = CountCachingPaginator(rows, PAGE_SIZE, version=version).get_page(request.GET.get("page"))
     profile = permissions.profile_of(request.user)
     return render(
         request,
@@ -35,11 +38,26 @@ def evidence_list(request):
             "form": filterset.form,
             "page": page,
             "records": page.object_list,
-            "facets": facet_counts(queryset) if filterset.is_valid() else {},
+            "facets": _facets(filterset, queryset, version),
             "query": _query_without(request, "page"),
             "can_see_own": permissions.is_secretariat(request.user) or bool(profile and profile.entity),
         },
     )
+
+
+def _facets(filterset, queryset, version):
+    """The facet counts, cached under the data version (drafts in `mine` use its private counter)."""
+    if not filterset.is_valid():
+        return {}
+    public = not filterset.form.cleaned_data.get("mine")
+    return remember(version, "facets", queryset, lambda: facet_counts(queryset), public=public)
+
+
+def organisation_search(request):
+    """Up to 20 organisations the user may filter by, matching `q`: the filter's suggestions."""
+    queryset = organisations_for(request)
+    rows = search_organisations(queryset, request.GET.get("q", "").replace("\x00", ""))
+    return JsonResponse({"results": rows})
 
 
 def evidence_export(request, fmt):

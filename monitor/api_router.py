@@ -4,6 +4,7 @@ from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from commitments.api import views
+from commitments.pledges.api import views as pledge_views
 from reporting.reviews.api import PublishedReviewViewSet
 
 router = DefaultRouter()
@@ -15,6 +16,8 @@ router.register("states", views.MemberStateViewSet, basename="state")
 router.register("stakeholder-types", views.StakeholderTypeViewSet, basename="stakeholder-type")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("plans", pledge_views.PlanViewSet, basename="plan")
+router.register("pledges", pledge_views.PledgeViewSet, basename="pledge")
 router.register("reviews", PublishedReviewViewSet, basename="review")
 
 app_name = "api"

@@ -13,8 +13,12 @@ class BrokerUnavailable(Exception):
 
 
 def broker_available(timeout=0.5):
+    """True if redis answers a PING within `timeout`; a redis that accepts the connection but
+    never answers (frozen) counts as down, as one that refuses it does."""
     try:
-        return bool(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=timeout).ping())
+        url = settings.CELERY_BROKER_URL
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        return bool(client.ping())
     except (redis.exceptions.RedisError, OSError):
         return False
 

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "monitor",
     "commitments",
+    "commitments.pledges",
+    "commitments.indicators",
     "reporting",
     "reporting.reviews",
     "rest_framework",
@@ -67,14 +70,19 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "monitor.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 304s for the API and the exports from the data version, before any session or user lookup.
+    "commitments.readers.DataVersionETagMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -131,6 +139,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "monitor.client_ip.client_ip"
+# No "AXES: BEGIN version ..." banner on every manage.py command and worker start.
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "commitments:workspace"
 LOGOUT_REDIRECT_URL = "commitments:home"
@@ -198,15 +208,48 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=900)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=1200)
 # The visibility timeout must exceed the hard time limit, or redis redelivers running tasks.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# A redis that accepts connections but never answers (frozen, swapping, paused) must fail as fast as
+# one that refuses them: every socket read gets the same short timeout as the connect.
+REDIS_SOCKET_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 # Fail fast when redis is down, so a page can say so instead of hanging.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"timeout": 5.0}}
-CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# The shared cache (API throttle, list counts, pages and figures keyed by the data version):
+# the same redis server as celery, its own database number (CACHE_URL, default: REDIS_URL's
+# server with database 1) and a key prefix. Short timeouts, and monitor.cache turns failures
+# into misses: a site whose redis is down is slower, never broken.
+CACHE_URL = env.str("CACHE_URL", default="")
+
+
+def _cache_url(redis_url):
+    """REDIS_URL with database 1 instead of its own (celery keeps database 0)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(redis_url)
+    return urlunsplit(parts._replace(path="/1"))
+
+
+CACHES = {
+    "default": {
+        "BACKEND": "monitor.cache.ResilientRedisCache",
+        "LOCATION": CACHE_URL or _cache_url(REDIS_URL),
+        "KEY_PREFIX": "gcm",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+    }
+}
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT")
 
@@ -232,7 +275,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "commitments.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "monitor.api_renderers.BrowsableAPIRenderer",
     ],
 }
 SPECTACULAR_SETTINGS = {
@@ -250,6 +293,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "commitments.api.schema.evidence_filter_enums",
+        "commitments.pledges.api.schema.pledge_filter_enums",
     ],
 }
 
@@ -271,12 +315,49 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gcm-monitor@localhost")
 
+# HTTPS. Behind deploy/nginx/gcm.conf nginx already redirects http to https and sends HSTS; Django does
+# both too (deploy/env.production.example turns them on), so a site without that proxy is covered and
+# `manage.py check --deploy` is clean. Off by default: development runs over plain http.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# W021 (HSTS preload off) is silenced: joining the browsers' preload list is the domain owner's
+# decision, made once on hstspreload.org; set SECURE_HSTS_PRELOAD=true when it is taken.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 BEHIND_PROXY = envbool("BEHIND_PROXY", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+
+# Content-Security-Policy (django-csp 4): the site's own scripts, styles, images and fonts only.
+# No inline script or style anywhere (data for scripts travels in <script type="application/json">,
+# which is not executed). plotly sets style attributes through the DOM (CSSOM), which CSP allows;
+# the few pages that need more (the API docs, the browsable API) widen it for themselves only
+# (monitor/api_docs.py, monitor/api_renderers.py), the dashboards for plotly's style attributes.
+# Reports are downloaded files with their own policy (reporting/render/html.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # plotly.js (the vendored 4.1.1) writes its rules into empty <style> elements through the
+        # CSSOM, and injects maplibre's fixed stylesheet at load: those two contents, by hash.
+        "style-src": [
+            SELF,
+            "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # an empty <style>
+            "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # plotly.min.js's maplibre CSS
+        ],
+        "img-src": [SELF, "data:"],  # plotly draws heatmaps and the mode bar's icons as data: images
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -46,4 +46,8 @@ if os.environ.get("WORKER_TEST_DATABASE"):
     # A celery worker started by the suite works on the suite's test database.
     DATABASES["default"]["NAME"] = os.environ["WORKER_TEST_DATABASE"]
 # High API rates so the suite never trips the throttle; the throttle test lowers them itself.
+# Tests use a cache in memory unless they ask for the suite's redis (tests/conftest.py
+# `redis_cache`); an autouse fixture empties it after each test so nothing leaks between tests.
+REDIS_CACHES = CACHES  # noqa: F405
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"}}  # noqa: F405

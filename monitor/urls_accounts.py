@@ -6,8 +6,10 @@ names would otherwise be used). django-axes throttles the log-in form and the ad
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from monitor.languages import LoginView
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/reset/",

@@ -58,7 +58,7 @@ class ReportFileInline(admin.TabularInline):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    """Snapshots: nothing here can be changed."""
+    """Snapshots: nothing here can be changed or deleted (also removes the bulk "Delete selected")."""
 
     list_display = ["__str__", "kind", "scope_key", "cycle", "version", "status", "requested_at"]
     list_filter = ["kind", "status", "cycle"]
@@ -72,6 +72,9 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # versions are never deleted nor reused (reporting.models)
 
 
 @admin.register(ReminderLog)

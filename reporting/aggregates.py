@@ -190,6 +190,19 @@ def dashboard_data(qs):
     return data
 
 
+def by_sdg_target(qs):
+    """{SDG target code: records tagged with it}, most first: one grouped query."""
+    from commitments.indicators.models import EvidenceTarget
+
+    rows = (
+        EvidenceTarget.objects.filter(evidence__in=qs.order_by().values("pk"), item__framework__code="sdg")
+        .values("item__code", "item__order")
+        .annotate(n=Count("evidence", distinct=True))
+        .order_by("-n", "item__order")
+    )
+    return {row["item__code"]: row["n"] for row in rows}
+
+
 def by_action_status(qs):
     """{action code: {status: count}} by primary action."""
     result = {}

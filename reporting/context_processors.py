@@ -12,8 +12,11 @@ def _banner_for(user):
     if profile_of(user) is None and not getattr(user, "is_superuser", False):
         return None
     from .cycle import banner
+    from .models import Milestone
 
-    return banner()
+    data = banner()  # cached for every language: titles are rendered here, in the reader's
+    milestones = [{**m, "title": Milestone.title_for(m["kind"], m["year"]) or m["title"]} for m in data["milestones"]]
+    return {**data, "milestones": milestones}
 
 
 def review_cycle(request):

@@ -12,14 +12,14 @@
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
 
 from commitments import cycles
 
-from .models import Milestone, ReviewCycle
+from .models import MILESTONE_TITLES, Milestone, ReviewCycle
 
 YEARS_AHEAD = 8
 FIRST_REGIONAL_REVIEW = 2020
@@ -36,13 +36,13 @@ def _rule(kind, year):
     """(default date, default data cut-off, paragraph, title) of a milestone, from the rules."""
     if kind == K.IMRF:
         day = date(year, *cycles.DEFAULT_IMRF_CLOSE)
-        return day, day - timedelta(days=IMRF_CUTOFF_DAYS), "49 (c)", _("International Migration Review Forum %s")
+        return day, day - timedelta(days=IMRF_CUTOFF_DAYS), "49 (c)", MILESTONE_TITLES[kind]
     if kind == K.REGIONAL_REVIEW:
         # Held during the year; their reports use the evidence of the cycle so far, as the year opens.
-        return date(year, 6, 30), date(year, 1, 1), "50", _("Regional reviews %s")
+        return date(year, 6, 30), date(year, 1, 1), "50", MILESTONE_TITLES[kind]
     if kind == K.SG_REPORT:
-        return date(year, 2, 15), date(year - 1, 12, 31), "46", _("Report of the Secretary-General %s")
-    return date(year, 12, 1), date(year, 10, 1), "51", _("Global Forum on Migration and Development %s")
+        return date(year, 2, 15), date(year - 1, 12, 31), "46", MILESTONE_TITLES[kind]
+    return date(year, 12, 1), date(year, 10, 1), "51", MILESTONE_TITLES[kind]
 
 
 def rule_years(last_year):
@@ -101,7 +101,8 @@ def _ensure_milestone(row, kind, year, ends, cycles_by_number):
     if row is None:
         default_date, cutoff, paragraph, title = _rule(kind, year)
         row = Milestone(kind=kind, year=year, date=default_date, data_cutoff=cutoff, paragraph=paragraph)
-        row.title = title % year
+        with translation.override(settings.LANGUAGE_CODE):  # stored in English; shown via display_title
+            row.title = title % year
     day = row.date
     if kind == K.IMRF:
         # The Forum closes its cycle: its date is the cycle's (actual) closing day, set on the cycle.
@@ -128,7 +129,15 @@ def banner(today=None):
         .select_related("cycle")
         .order_by("date", "kind")
         .values(
-            "kind", "title", "date", "data_cutoff", "cycle__number", "cycle__start", "cycle__end", "cycle__imrf_end"
+            "kind",
+            "year",
+            "title",
+            "date",
+            "data_cutoff",
+            "cycle__number",
+            "cycle__start",
+            "cycle__end",
+            "cycle__imrf_end",
         )[:3]
     )
     data = {"day": today, "milestones": upcoming, "cycle": None}

@@ -331,8 +331,11 @@ def trend(counts, cycle_numbers, entity=None):
 # --- Horizontal bars: participation and guiding principles --------------------------------------
 
 
-def horizontal_bars(items, *, chart_id, title, axis_title, label_title, summary_top, summary_none, entity=None):
-    """`items`: [(label, n or None)] in display order (top first)."""
+def horizontal_bars(
+    items, *, chart_id, title, axis_title, label_title, summary_top, summary_none, entity=None, unit=None
+):
+    """`items`: [(label, n or None)] in display order (top first); `unit` names what is counted."""
+    unit = unit or _("records")
     labels = [esc(label) for label, _n in items]
     values = [n or None for _label, n in items]
     figure = {
@@ -344,7 +347,7 @@ def horizontal_bars(items, *, chart_id, title, axis_title, label_title, summary_
                 "x": values,
                 "marker": {"color": BAR_COLOUR},
                 "hovertext": [
-                    f"{_who(entity)}{label}: {num(n)} {esc(_('records'))}" if n else ""
+                    f"{_who(entity)}{label}: {num(n)} {esc(unit)}" if n else ""
                     for label, n in zip(labels, values, strict=True)
                 ],
                 "hoverinfo": "text",
@@ -364,7 +367,7 @@ def horizontal_bars(items, *, chart_id, title, axis_title, label_title, summary_
         summary = summary_top % {"label": label, "n": num(n), "none": len(items) - len(present)}
     else:
         summary = summary_none
-    table = Table(title, [label_title, _("Records")], [[label, cell(n)] for label, n in items])
+    table = Table(title, [label_title, unit.capitalize()], [[label, cell(n)] for label, n in items])
     return Chart(chart_id, title, figure, summary, table, height=max(320, 60 + 34 * len(items)))
 
 
@@ -401,6 +404,56 @@ def principles(counts, all_principles, entity=None):
     )
 
 
+def pledges_by_kind(counts):
+    """`counts`: commitments.pledges.selectors.pledge_counts(...)["by_kind"]."""
+    return horizontal_bars(
+        [(row["label"], row["pledges"]) for row in counts],
+        chart_id="pledges-kind",
+        title=_("Pledges by type"),
+        axis_title=_("Published pledges"),
+        label_title=_("Type"),
+        summary_top=_("Most pledges are of the type %(label)s (%(n)s); %(none)s types have none."),
+        summary_none=_("No published pledges match these filters."),
+        unit=_("pledges"),
+    )
+
+
+def pledges_by_objective(counts, objectives):
+    """`counts`: [{"objective": n, "pledges": n}]; `objectives`: the 23 numbers."""
+    by_number = {row["objective"]: row["pledges"] for row in counts}
+    return horizontal_bars(
+        [(_("Objective %(n)s") % {"n": number}, by_number.get(number)) for number in objectives],
+        chart_id="pledges-objective",
+        title=_("Pledges by objective"),
+        axis_title=_("Published pledges naming the objective"),
+        label_title=_("Objective"),
+        summary_top=_("%(label)s has the most pledges (%(n)s); %(none)s objectives have none."),
+        summary_none=_("No published pledges match these filters."),
+        unit=_("pledges"),
+    )
+
+
+def plan_coverage(coverage, entity=None):
+    """`coverage`: commitments.pledges.selectors.plan_coverage(state): the actions a State
+    prioritised in its published plan, with and without published evidence."""
+    with_evidence = coverage["with_evidence"]
+    without = coverage["prioritised"] - with_evidence
+    chart = horizontal_bars(
+        [(_("With published evidence"), with_evidence), (_("Without published evidence"), without)],
+        chart_id="plan-coverage",
+        title=_("Plan coverage: actions the State prioritised"),
+        axis_title=_("Actions named in the national implementation plan"),
+        label_title=_("Actions"),
+        summary_top=_("%(label)s: %(n)s actions."),
+        summary_none=_("No published national implementation plan names an action."),
+        entity=entity,
+        unit=_("actions"),
+    )
+    if coverage["without"]:
+        chart.summary += " " + _("Without evidence: %(codes)s.") % {"codes": ", ".join(coverage["without"])}
+    return chart
+
+
 def totals_sentence(totals):
     records = totals.get("records", 0)
     if not records:
@@ -412,3 +465,74 @@ def totals_sentence(totals):
         _("on %(n)s of 23 objectives") % {"n": totals.get("objectives", 0)},
     ]
     return ", ".join(parts) + "."
+
+
+SDG_TARGETS_SHOWN = 20
+
+
+def sdg_targets(counts, titles, entity=None):
+    """`counts`: {target code: n} most first; `titles`: {code: title in the reader's language}."""
+    items = [(f"{code} {_short(titles.get(code, ''))}", n) for code, n in list(counts.items())[:SDG_TARGETS_SHOWN]]
+    chart = horizontal_bars(
+        items,
+        chart_id="sdg-targets",
+        title=_("Evidence by SDG target"),
+        axis_title=_("Published records contributing to the target"),
+        label_title=_("SDG target"),
+        summary_top=_("Most records contribute to target %(label)s (%(n)s)."),
+        summary_none=_("No published evidence matching these filters is tagged with an SDG target."),
+        entity=entity,
+    )
+    if len(counts) > SDG_TARGETS_SHOWN:
+        chart.summary += " " + _("The %(shown)s targets with the most records of %(all)s are shown.") % {
+            "shown": SDG_TARGETS_SHOWN,
+            "all": len(counts),
+        }
+    return chart
+
+
+def _short(title, width=60):
+    return title if len(title) <= width else title[: width - 1] + "…"
+
+
+def indicator_results(rows, code):
+    """Results reported against one SDG indicator over time: one line per entity and breakdown.
+
+    `rows`: plain dicts (entity, year, value, unit, sex, age, migratory_status) from
+    `commitments.indicators.selectors.indicator_results`.
+    """
+    series = {}
+    for row in rows:
+        breakdown = ", ".join(v for v in (row["sex"], row["age"], row["migratory_status"]) if v and v != "_T")
+        name = f"{row['entity']} ({breakdown})" if breakdown else row["entity"]
+        series.setdefault((name, row["unit"]), []).append((row["year"], float(row["value"])))
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": esc(f"{name} – {unit}" if unit else name),
+            "x": [year for year, _v in sorted(points)],
+            "y": [value for _y, value in sorted(points)],
+        }
+        for (name, unit), points in series.items()
+    ]
+    title = _("Results reported against indicator %(code)s") % {"code": code}
+    figure = {
+        "data": traces,
+        "layout": _layout(title, xaxis=_axis(_("Year"), dtick=1), yaxis=_axis(_("Value"), rangemode="tozero")),
+    }
+    if rows:
+        years = sorted({row["year"] for row in rows})
+        summary = ngettext(
+            "%(n)s result from %(entities)s reporting entities, %(first)s to %(last)s.",
+            "%(n)s results from %(entities)s reporting entities, %(first)s to %(last)s.",
+            len(rows),
+        ) % {"n": num(len(rows)), "entities": len({r["entity"] for r in rows}), "first": years[0], "last": years[-1]}
+    else:
+        summary = _("No published result is reported against this indicator yet.")
+    columns = [_("Reported by"), _("Year"), _("Value"), _("Unit"), _("Sex"), _("Age"), _("Migratory status")]
+    table_rows = [
+        [r["entity"], r["year"], f"{r['value'].normalize():f}", r["unit"], r["sex"], r["age"], r["migratory_status"]]
+        for r in rows
+    ]
+    return Chart("indicator-results", title, figure, summary, Table(title, columns, table_rows))

@@ -8,6 +8,8 @@ immutable, and recompiling makes a new version.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -73,7 +75,26 @@ class Milestone(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "year"], name="milestone_unique_kind_year")]
 
     def __str__(self):
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self):
+        """The title in the reader's language ("Rapport du Secrétaire général 2024"), not the stored one."""
+        return self.title_for(self.kind, self.year) or self.title
+
+    @staticmethod
+    def title_for(kind, year):
+        template = MILESTONE_TITLES.get(kind)
+        return template % year if template else ""
+
+
+# A milestone's title, rendered at display time (Milestone.title keeps the English one for the admin).
+MILESTONE_TITLES = {
+    Milestone.Kind.IMRF: _("International Migration Review Forum %s"),
+    Milestone.Kind.REGIONAL_REVIEW: _("Regional reviews %s"),
+    Milestone.Kind.SG_REPORT: _("Report of the Secretary-General %s"),
+    Milestone.Kind.GFMD: _("Global Forum on Migration and Development %s"),
+}
 
 
 class ReportKind(models.TextChoices):
@@ -87,6 +108,11 @@ class ReportKind(models.TextChoices):
 class ReportQuerySet(models.QuerySet):
     def complete(self):
         return self.filter(status=Report.Status.COMPLETE)
+
+    def delete(self):
+        # Refused before Django opens its delete transaction (the pre_delete receiver below
+        # catches cascades and anything else).
+        raise ImmutableReport("Reports cannot be deleted: versions are never reused")
 
 
 class ImmutableReport(Exception):
@@ -160,6 +186,9 @@ class Report(models.Model):
             raise ImmutableReport(f"Report {self.pk} is complete and cannot be changed")
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        raise ImmutableReport(f"Report {self.pk} (version {self.version}) cannot be deleted: versions are never reused")
+
     def get_absolute_url(self):
         return reverse("reporting:report", args=[self.pk])
 
@@ -189,6 +218,13 @@ class Report(models.Model):
         return self.status in (self.Status.COMPLETE, self.Status.FAILED)
 
 
+class ReportFileQuerySet(models.QuerySet):
+    def delete(self):
+        if self.filter(report__status=Report.Status.COMPLETE).exists():
+            raise ImmutableReport("The files of a complete report cannot be deleted")
+        return super().delete()
+
+
 class ReportFile(models.Model):
     """One file of a complete report, under settings.REPORTS_ROOT (never served without a permission check)."""
 
@@ -204,6 +240,8 @@ class ReportFile(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
 
+    objects = ReportFileQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["report", "format"], name="reportfile_unique_format")]
@@ -216,9 +254,64 @@ class ReportFile(models.Model):
             raise ImmutableReport(f"Report {self.report_id} is complete: its files cannot change")
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        if Report.objects.filter(pk=self.report_id, status=Report.Status.COMPLETE).exists():
+            raise ImmutableReport(f"Report {self.report_id} is complete: its files cannot be deleted")
+        return super().delete(*args, **kwargs)
+
     @property
     def filename(self):
         return self.path.rsplit("/", 1)[-1]
+
+
+# Reports are never deleted, by any route (the admin, its bulk action, a queryset, a cascade):
+# a complete report is a snapshot others cite, and a failed or queued one holds its version
+# number, which `request_report` computes from the rows that exist; deleting one would give the
+# next compile the same number for different content. A pre_delete receiver sees every route.
+
+
+@receiver(pre_delete, sender=Report)
+def _never_delete_a_report(sender, instance, **kwargs):
+    raise ImmutableReport(
+        f"Report {instance.pk} (version {instance.version}) cannot be deleted: versions are never reused"
+    )
+
+
+@receiver(pre_delete, sender=ReportFile)
+def _never_delete_a_complete_reports_file(sender, instance, **kwargs):
+    # A compilation replaces the rows of its own unfinished report; a complete report's are final.
+    if Report.objects.filter(pk=instance.report_id, status=Report.Status.COMPLETE).exists():
+        raise ImmutableReport(f"Report {instance.report_id} is complete: its files cannot be deleted")
+
+
+class ReportPart(models.Model):
+    """One format of a report being compiled, by its own task in parallel with the others: its
+    state for the report page's progress, and its file's size and checksum once written (the
+    report is published only when every part is done)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Writing")
+        DONE = "done", _("Written")
+        FAILED = "failed", _("Failed")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="parts")
+    format = models.CharField(_("format"), max_length=6, choices=ReportFile.Format.choices)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    # The compile run (Report.started_at) this part belongs to: a stale run's parts are ignored.
+    claimed_at = models.DateTimeField(_("compile run"))
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["report", "format"], name="reportpart_unique_format")]
+
+    def __str__(self):
+        return f"{self.report_id} {self.format} {self.state}"
 
 
 class ReminderLog(models.Model):

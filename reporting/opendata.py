@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -20,6 +21,10 @@ from django.utils import timezone
 
 from commitments import exports
 from commitments.models import Action, Evidence, GuidingPrinciple, MemberState, Objective, Organisation
+from commitments.pledges import exports as pledge_exports
+from commitments.pledges.models import NationalPlan, OwnerStatus, Pledge
+
+from . import opendata_sdg
 
 PACKAGE_NAME = "gcm-implementation-monitor"
 ZIP_NAME = "gcm-open-data.zip"
@@ -43,6 +48,8 @@ def _text(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value)  # a number is never a formula, and -3 must stay a number
     return exports.neutralise(str(value))
 
 
@@ -71,9 +78,10 @@ def _published():
 
 
 def _organisations():
-    """Active organisations, and any other that has published evidence (so foreign keys hold)."""
+    """Active organisations, and any other that has published evidence or pledges (so foreign keys hold)."""
     published = Evidence.objects.published().filter(organisation__isnull=False).values("organisation")
-    rows = Organisation.objects.filter(Q(is_active=True) | Q(pk__in=published)).select_related(
+    pledged = Pledge.objects.filter(is_published=True, organisation__isnull=False).values("organisation")
+    rows = Organisation.objects.filter(Q(is_active=True) | Q(pk__in=published) | Q(pk__in=pledged)).select_related(
         "stakeholder_type", "country"
     )
     for o in rows.order_by("pk"):
@@ -266,6 +274,7 @@ RESOURCES = [
             "foreignKeys": [_fk(["record"], "evidence", ["record"]), _fk(["action"], "actions", ["code"])],
         },
     },
+    *opendata_sdg.RESOURCES,
     {
         "name": "voluntary_reviews",
         "title": "Voluntary national GCM reviews the States published (para 53), with their files' SHA-256",
@@ -292,13 +301,112 @@ RESOURCES = [
 ]
 
 
+STATUS_ENUM = list(OwnerStatus.values)
+RESOURCES += [
+    {
+        "name": "national_plans",
+        "title": "Published national implementation plans (para 53), the current version of each",
+        "rows": pledge_exports.open_plans,
+        "schema": {
+            "fields": [
+                _field("plan", required=True, unique=True, description="Stable identifier of the plan (UUID)"),
+                _field("version", "integer", required=True),
+                _field("iso3", required=True),
+                _field("title", required=True),
+                _field("instrument", required=True, enum=list(NationalPlan.Instrument.values)),
+                _field("adopted_on", "date"),
+                _field("period_start", "date"),
+                _field("period_end", "date"),
+                _field("lead_institution"),
+                _field("contributing_institutions", description="Separated by ';'"),
+                _field("document_url"),
+            ],
+            "primaryKey": ["plan"],
+            "foreignKeys": [_fk(["iso3"], "member_states", ["iso3"])],
+        },
+    },
+    {
+        "name": "plan_items",
+        "title": "The priorities of the published plans, with their targets and the owner's status",
+        "rows": pledge_exports.open_plan_items,
+        "schema": {
+            "fields": [
+                _field("item", required=True, unique=True, description="Stable identifier across plan versions"),
+                _field("plan", required=True),
+                _field("priority", required=True),
+                _field("objectives", description="Objective numbers, separated by ';'"),
+                _field("actions", description="Action codes, separated by ';'"),
+                _field("target_what"),
+                _field("target_amount"),
+                _field("target_date", "date"),
+                _field("responsible_institution"),
+                _field("budget", "number"),
+                _field("currency"),
+                _field("status", required=True, enum=STATUS_ENUM, description="Set by the State, not inferred"),
+                _field("status_reason"),
+            ],
+            "primaryKey": ["item"],
+            "foreignKeys": [_fk(["plan"], "national_plans", ["plan"])],
+        },
+    },
+    {
+        "name": "pledges",
+        "title": "Published pledges of Member States and stakeholders",
+        "rows": pledge_exports.open_pledges,
+        "schema": {
+            "fields": [
+                _field("identifier", required=True, unique=True, description="e.g. GCM-P-2026-000123"),
+                _field("title", required=True),
+                _field("description"),
+                _field("iso3", description="The pledging Member State"),
+                _field("organisation", "integer", description="The pledging organisation"),
+                _field("kind", required=True, enum=list(Pledge.Kind.values)),
+                _field("objectives", description="Separated by ';'"),
+                _field("actions", description="Separated by ';'"),
+                _field("target_what"),
+                _field("target_amount"),
+                _field("target_date", "date"),
+                _field("occasion"),
+                _field("status", required=True, enum=STATUS_ENUM, description="Set by the owner, not inferred"),
+                _field("status_reason"),
+                _field("partners", description="entity:answer (invited/confirmed/declined), separated by ';'"),
+                _field("matches", description="The pledge this one answers"),
+                _field("validated_at", "datetime"),
+            ],
+            "primaryKey": ["identifier"],
+            "foreignKeys": [
+                _fk(["iso3"], "member_states", ["iso3"]),
+                _fk(["organisation"], "organisations", ["id"]),
+            ],
+        },
+    },
+    {
+        "name": "evidence_delivers_on",
+        "title": "Which plan items and pledges each published evidence record delivers on",
+        "rows": pledge_exports.open_deliveries,
+        "schema": {
+            "fields": [_field("record", required=True), _field("plan_item"), _field("pledge")],
+            "foreignKeys": [
+                _fk(["record"], "evidence", ["record"]),
+                _fk(["plan_item"], "plan_items", ["item"]),
+                _fk(["pledge"], "pledges", ["identifier"]),
+            ],
+        },
+    },
+]
+
+
 def _write_csv(path, fields, rows):
-    digest = hashlib.sha256()
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(fields)
         for row in rows:
             writer.writerow([_text(value) for value in row])
+    return _digest(path)
+
+
+def _digest(path):
+    digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(65536), b""):
             digest.update(block)
@@ -326,8 +434,12 @@ def build(directory):
                 "bytes": size,
                 "hash": f"sha256:{sha256}",
                 "schema": spec["schema"],
+                **({"licenses": spec["licenses"]()} if "licenses" in spec else {}),
             }
         )
+    sdmx = opendata_sdg.sdmx_resource(directory, settings.SITE_URL)
+    sha256, size = _digest(directory / sdmx["path"])
+    resources.append({**sdmx, "bytes": size, "hash": f"sha256:{sha256}"})
     descriptor = {
         "profile": "tabular-data-package",
         "name": PACKAGE_NAME,
@@ -337,6 +449,8 @@ def build(directory):
         "created": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "homepage": settings.SITE_URL,
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        # The indicator frameworks' titles keep their own licence (the SDGs: open-sdg, MIT).
+        "sources": opendata_sdg.sources(),
         "resources": resources,
     }
     path = directory / "datapackage.json"

@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from commitments.models import Evidence, MemberState, Profile, Role
+from commitments.pledges import selectors as pledge_selectors
+from monitor.languages import in_language_of
 
 from . import cycle, reports
 from .models import Milestone, ReminderLog, Report, ReportKind
@@ -92,12 +94,19 @@ def reminder_for(profile, today):
     )
     horizon = today + timedelta(days=REMINDER_HORIZON_DAYS)
     milestones = [
-        {"title": m.title, "date": m.date.isoformat(), "data_cutoff": m.data_cutoff.isoformat()}
+        {
+            "title": m.title,
+            "kind": m.kind,
+            "year": m.year,
+            "date": m.date.isoformat(),
+            "data_cutoff": m.data_cutoff.isoformat(),
+        }
         for m in Milestone.objects.filter(Q(date__range=(today, horizon)) | Q(data_cutoff__range=(today, horizon)))
     ]
-    if not (counts["submitted"] or counts["returned"] or milestones):
+    targets = pledge_selectors.targets_for_reminder(profile.member_state_id, today)
+    if not (counts["submitted"] or counts["returned"] or milestones or targets):
         return None
-    return {**counts, "milestones": milestones}
+    return {**counts, "milestones": milestones, "targets": targets}
 
 
 def send_reminders(today=None):
@@ -120,7 +129,9 @@ def send_reminders(today=None):
 
 
 def _mail(profile, summary):
-    context = {"profile": profile, "summary": summary, "site_url": settings.SITE_URL}
-    subject = render_to_string("reporting/email/reminder_subject.txt", context).strip()
-    body = render_to_string("reporting/email/reminder.txt", context)
+    with in_language_of(profile.user):
+        milestones = [{**m, "title": Milestone.title_for(m["kind"], m["year"])} for m in summary["milestones"]]
+        context = {"profile": profile, "summary": {**summary, "milestones": milestones}, "site_url": settings.SITE_URL}
+        subject = render_to_string("reporting/email/reminder_subject.txt", context).strip()
+        body = render_to_string("reporting/email/reminder.txt", context)
     send_mail(subject, body, None, [profile.user.email])

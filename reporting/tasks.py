@@ -1,6 +1,6 @@
 """Celery tasks of the reporting app: thin, id-based, safe to run twice."""
 
-from celery import shared_task
+from celery import chord, shared_task
 
 from monitor.queue import BrokerUnavailable, enqueue
 
@@ -13,13 +13,43 @@ from . import reports, schedule
 def compile_report(self, report_id):
     """Compile one report version. A redelivered task (same id, after a lost worker) finishes it;
     a report already complete is left alone. Database and file-system hiccups retry with backoff."""
+    # On a worker, the formats are written in parallel by their own tasks; run in-process
+    # (TASKS_INLINE, task.apply), one after another here.
+    dispatch = None if self.request.is_eager else _dispatch_formats
     try:
-        return reports.run_compile(report_id, self.request.id or f"inline-{report_id}")
+        return reports.run_compile(report_id, self.request.id or f"inline-{report_id}", dispatch=dispatch)
     except reports.TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
             reports.mark_failed(report_id, None, exc)
             raise
         raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+
+
+def _dispatch_formats(report_id, claimed_at, tmp, formats):
+    """One task per format, in parallel on the workers; `finish_report` once they are all done."""
+    header = [compile_report_format.si(report_id, claimed_at, tmp, fmt) for fmt in formats]
+    chord(header)(finish_report.si(report_id, claimed_at, tmp))
+
+
+@shared_task(
+    bind=True, name="reporting.compile_report_format", acks_late=True, reject_on_worker_lost=True, max_retries=4
+)
+def compile_report_format(self, report_id, claimed_at, tmp, fmt):
+    """Write one format of a prepared report (a redelivery writes it again). A format that fails
+    fails the report; transient errors retry, and fail it when the retries run out."""
+    try:
+        return reports.render_part(report_id, claimed_at, tmp, fmt)
+    except reports.TRANSIENT_ERRORS as exc:
+        if self.request.retries >= self.max_retries:
+            reports.mark_failed(report_id, reports.parse_claim(claimed_at), exc, fmt=fmt)
+            return "failed"
+        raise self.retry(exc=exc, countdown=2 * 2**self.request.retries) from exc
+
+
+@shared_task(name="reporting.finish_report", acks_late=True, reject_on_worker_lost=True)
+def finish_report(report_id, claimed_at, tmp):
+    """Publish the report when every format is written, else remove the run's files."""
+    return reports.finish(report_id, claimed_at, tmp)
 
 
 def queue_compile(report_id):

@@ -1,11 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import views, views_sdg
 
 app_name = "reporting"
 
 urlpatterns = [
     path("calendar/", views.calendar, name="calendar"),
+    path("sdg/", views_sdg.sdg_index, name="sdg_index"),
+    re_path(r"^sdg/(?P<code>\d{1,2}(\.[0-9a-z]{1,2}){0,2})/$", views_sdg.sdg_item, name="sdg_item"),
     path("reports/", views.report_list, name="report_list"),
     path("reports/new/", views.report_new, name="report_new"),
     path("reports/<int:pk>/", views.report_detail, name="report"),

@@ -66,9 +66,21 @@ def _visible_report(request, pk):
 def report_detail(request, pk):
     report = _visible_report(request, pk)
     files = list(report.files.all()) if report.status == Report.Status.COMPLETE else []
+    parts = _current_parts(report)
     versions = Report.objects.filter(kind=report.kind, scope_key=report.scope_key, cycle=report.cycle)
     versions = reports.visible_reports(request.user, versions).order_by("-version").only("pk", "version", "status")
-    return render(request, "reporting/report_detail.html", {"report": report, "files": files, "versions": versions})
+    return render(
+        request,
+        "reporting/report_detail.html",
+        {"report": report, "files": files, "versions": versions, "parts": parts},
+    )
+
+
+def _current_parts(report):
+    """The formats of the report's current compile run, each with its state (written in parallel)."""
+    if report.started_at is None:
+        return []
+    return list(report.parts.filter(claimed_at=report.started_at))
 
 
 def report_status(request, pk):
@@ -80,6 +92,15 @@ def report_status(request, pk):
             "progress": report.progress,
             "error": report.error,
             "finished": report.is_finished,
+            "parts": [
+                {
+                    "format": p.format,
+                    "label": str(p.get_format_display()),
+                    "state": p.state,
+                    "state_label": str(p.get_state_display()),
+                }
+                for p in _current_parts(report)
+            ],
         }
     )
 

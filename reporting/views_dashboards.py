@@ -7,11 +7,17 @@ and draws only published evidence. A profile page is the same filters with its o
 from `reporting.dashboards`; the number of queries does not depend on the amount of data.
 """
 
+from csp.constants import UNSAFE_INLINE
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 
+from commitments import dataversion
 from commitments.filters import action_slug, filter_evidence
+from commitments.indicators import selectors as sdg
 from commitments.models import Action, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
+from commitments.pledges import selectors as pledge_selectors
+from commitments.pledges.filters import filter_pledges
+from commitments.readers import reader_page, remember
 
 from . import aggregates, dashboards
 
@@ -26,6 +32,7 @@ FORM_FIELDS = [
     "status",
     "level",
     "principle",
+    "sdg_target",
     "good_practice",
     "validated_from",
     "validated_to",
@@ -38,7 +45,8 @@ class Reference:
     """The framework's names, read once per request (four small queries)."""
 
     def __init__(self):
-        rows = list(MemberState.objects.filter(is_observer=False).values_list("id", "iso3", "name", "region"))
+        # Observer States (Holy See, State of Palestine) report like any other: every State is read.
+        rows = list(MemberState.objects.values_list("id", "iso3", "name", "region"))
         self.state_keys = {pk: (iso3, region) for pk, iso3, _name, region in rows}
         self.states = sorted(((iso3, name) for _pk, iso3, name, _region in rows), key=lambda s: s[1])
         self.regions = sorted({region for *_rest, region in rows if region})
@@ -60,6 +68,18 @@ def _filtered(request, scope=None):
     return filtered(request.GET, request.user, scope)
 
 
+def reference(version):
+    """The framework's names for this data version (from the cache when another page read them)."""
+    from django.core.cache import cache
+
+    key = version.key("dashboard-reference")
+    ref = cache.get(key)
+    if ref is None:
+        ref = Reference()
+        cache.set(key, ref, 3600)
+    return ref
+
+
 def filtered(query, user, scope=None):
     """(filterset, published queryset) for a QueryDict of filters, with a profile's scope fixed."""
     params = query.copy()
@@ -71,17 +91,27 @@ def filtered(query, user, scope=None):
     return filterset, queryset.filter(is_published=True)
 
 
-def global_data(query, user):
-    """(filterset, reference names, aggregates) of the global dashboard; the benchmark times this."""
-    ref = Reference()
+def global_data(query, user, version=None):
+    """(filterset, reference names, aggregates) of the global dashboard; the benchmark times this.
+
+    With the request's data `version`, names and figures come from the cache when another reader
+    asked for the same filters since the last change.
+    """
+    ref = reference(version) if version else Reference()
     filterset, queryset = filtered(query, user)
-    return filterset, ref, _data(queryset, ref)
+    data = _data(queryset, ref, version)
+    data["sdg_targets"] = aggregates.by_sdg_target(queryset)
+    return filterset, ref, data
 
 
-def _data(queryset, ref):
-    data = aggregates.fold_cube(aggregates.dashboard_cube(queryset), ref.state_keys, ref.type_slugs)
-    data["principles"] = aggregates.principles_applied(queryset)
-    return data
+def _data(queryset, ref, version=None):
+    def compute():
+        data = aggregates.fold_cube(aggregates.dashboard_cube(queryset), ref.state_keys, ref.type_slugs)
+        data["principles"] = aggregates.principles_applied(queryset)
+        return data
+
+    # Published rows only (filtered() fixes that), so the public counter is the right key.
+    return remember(version, "dashboard", queryset, compute) if version else compute()
 
 
 def _render(request, template, filterset, charts, totals, extra=None, scope=()):
@@ -96,11 +126,16 @@ def _render(request, template, filterset, charts, totals, extra=None, scope=()):
         "query": request.GET.urlencode(),
         **(extra or {}),
     }
-    return render(request, template, context)
+    response = render(request, template, context)
+    # plotly.js writes a few style="" attributes with setAttribute (heatmap images, colour bars), which
+    # CSP treats as inline style attributes: allowed on the chart pages only, never inline scripts.
+    response._csp_update = {"style-src-attr": [UNSAFE_INLINE]}
+    return response
 
 
+@reader_page
 def global_dashboard(request):
-    filterset, ref, data = global_data(request.GET, request.user)
+    filterset, ref, data = global_data(request.GET, request.user, dataversion.for_request(request))
     charts = [
         dashboards.state_map(data["by_state"], ref.states),
         dashboards.objective_region_heatmap(data["by_objective_region"], ref.objectives, ref.regions),
@@ -108,34 +143,54 @@ def global_dashboard(request):
         dashboards.trend(data["by_cycle_status"], CYCLES),
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles),
+        dashboards.sdg_targets(data["sdg_targets"], sdg.titles(data["sdg_targets"])),
+        *_pledge_charts(request, ref),
     ]
     return _render(request, "reporting/dashboard.html", filterset, charts, data["totals"])
 
 
+def _pledge_charts(request, ref):
+    """Pledges by type and by objective, through the pledges' own FilterSet with the same query
+    (the parameters it shares with evidence: state, region, objective, action, entity kind)."""
+    _filterset, pledges = filter_pledges(request.GET, request.user)
+    counts = pledge_selectors.pledge_counts(pledges)
+    return [
+        dashboards.pledges_by_kind(counts["by_kind"]),
+        dashboards.pledges_by_objective(counts["by_objective"], ref.objectives),
+    ]
+
+
+@reader_page
 def state_profile(request, iso3):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
-    ref = Reference()
+    version = dataversion.for_request(request)
+    ref = reference(version)
     filterset, queryset = _filtered(request, {"state": state.iso3})
-    data = _data(queryset, ref)
+    data = _data(queryset, ref, version)
     charts = [
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives, entity=state.name),
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=state.name),
         dashboards.principles(data["principles"], ref.principles, entity=state.name),
+        dashboards.plan_coverage(pledge_selectors.plan_coverage(state), entity=state.name),
     ]
     extra = {"entity": state, "kind": "state", "profile_url": state.get_absolute_url()}
     scope = ["state", "region", "subregion", "entity_kind"]
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, scope)
 
 
+@reader_page
 def objective_profile(request, number):
     objective = get_object_or_404(Objective, number=number)
-    ref = Reference()
+    version = dataversion.for_request(request)
+    ref = reference(version)
     filterset, queryset = _filtered(request, {"objective": number})
-    data = _data(queryset, ref)
+    data = _data(queryset, ref, version)
     codes = list(objective.actions.order_by("letter").values_list("code", flat=True))
     charts = [
         dashboards.state_map(data["by_state"], ref.states),
-        dashboards.status_by_action(aggregates.by_action_status(queryset), codes),
+        dashboards.status_by_action(
+            remember(version, "by-action", queryset, lambda: aggregates.by_action_status(queryset)), codes
+        ),
         dashboards.trend(data["by_cycle_status"], CYCLES),
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles),
@@ -144,11 +199,13 @@ def objective_profile(request, number):
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, ["objective"])
 
 
+@reader_page
 def action_profile(request, slug):
     action = get_object_or_404(Action.objects.select_related("objective"), code=_code(slug))
-    ref = Reference()
+    version = dataversion.for_request(request)
+    ref = reference(version)
     filterset, queryset = _filtered(request, {"action": action_slug(action.code)})
-    data = _data(queryset, ref)
+    data = _data(queryset, ref, version)
     charts = [
         dashboards.state_map(data["by_state"], ref.states),
         dashboards.trend(data["by_cycle_status"], CYCLES),
@@ -161,11 +218,13 @@ def action_profile(request, slug):
     )
 
 
+@reader_page
 def organisation_profile(request, pk):
     organisation = get_object_or_404(Organisation.objects.select_related("stakeholder_type", "country"), pk=pk)
-    ref = Reference()
+    version = dataversion.for_request(request)
+    ref = reference(version)
     filterset, queryset = _filtered(request, {"organisation": organisation.pk})
-    data = _data(queryset, ref)
+    data = _data(queryset, ref, version)
     name = organisation.name
     charts = [
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives, entity=name),

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs, only when they are missing.
 #   redis     redis-server (celery broker, result backend)
-#   test      Chromium for browser tests, poppler-utils (pdftoppm), WeasyPrint's Pango
+#   test      Chromium for browser tests, poppler-utils (pdftoppm), WeasyPrint's Pango, Noto fonts, npm (axe-core)
+#   gettext   GNU gettext (makemessages, compilemessages, the translation gate)
+#   fonts     Noto fonts, so PDF reports shape Arabic and show Chinese (WeasyPrint embeds them)
 #   postgres  a PostgreSQL server
 #   venv      Debian's python3-venv, when the interpreter lacks ensurepip
 set -euo pipefail
@@ -14,7 +16,13 @@ for what in "$@"; do
       command -v pdftoppm >/dev/null || need+=(poppler-utils)
       ldconfig -p | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
       fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+      command -v npm >/dev/null || need+=(npm)
+      ;&
+    fonts)
+      fc-list 2>/dev/null | grep -qi "Noto Sans Arabic" || need+=(fonts-noto-core)
+      fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
       ;;
+    gettext) command -v msgfmt >/dev/null && command -v xgettext >/dev/null || need+=(gettext) ;;
     venv) need+=(python3-venv) ;;
     postgres) command -v pg_ctlcluster >/dev/null || need+=(postgresql) ;;
     *) echo "ensure-system: unknown component $what" >&2; exit 2 ;;

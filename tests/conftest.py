@@ -14,6 +14,16 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in English: a request to /fr/... activates French for the rest of the thread."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def framework(db):
     """The compact's framework and the Member States, loaded as `make run` loads them."""
@@ -94,3 +104,24 @@ def celery_worker(redis_server, transactional_db):
         yield proc
     finally:
         stop_worker(proc)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts and ends with an empty cache: cached pages never leak between tests."""
+    from django.core.cache import caches
+
+    yield
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+
+
+@pytest.fixture
+def redis_cache(redis_server, settings):
+    """The production cache backend (monitor.cache on the suite's redis) instead of memory."""
+    from django.core.cache import caches
+
+    settings.CACHES = settings.REDIS_CACHES
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()

@@ -55,8 +55,10 @@ def error_body(code, message, fields=None, **extra):
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, StaleEdit):
-        body = error_body("stale_edit", exc, current_version=exc.evidence.version, changes=exc.changes)
+    if isinstance(exc, StaleEdit) or getattr(exc, "stale", False):
+        # Evidence's StaleEdit names its record `evidence`; other apps' (plans, pledges) `obj`.
+        current = exc.evidence if isinstance(exc, StaleEdit) else exc.obj
+        body = error_body("stale_edit", exc, current_version=current.version, changes=exc.changes)
         return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, WorkflowError):
         return Response(error_body("workflow", exc), status=status.HTTP_409_CONFLICT)

@@ -1,7 +1,10 @@
+import functools
+
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from commitments import dataversion
 from commitments.paginator import CountCachingPaginator
 
 
@@ -25,6 +28,12 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # The count cache is keyed by the data version, which the ETag middleware has read.
+        version = dataversion.for_request(request._request)
+        self.django_paginator_class = functools.partial(CountCachingPaginator, version=version)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_number(self, request, paginator):
         return _positive_int(request.query_params, self.page_query_param) or 1

@@ -9,7 +9,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from commitments import extensions
 from commitments.filters import action_code
+from commitments.indicators import evidence as framework_links
+from commitments.indicators.models import ResultMeasure
 from commitments.models import (
     Action,
     Evidence,
@@ -134,6 +137,25 @@ class ResultSerializer(serializers.Serializer):
     value = Amount(max_digits=20, decimal_places=4)
     unit = Text(max_length=50, required=False, allow_blank=True, default="")
     year = Integer(min_value=1900, max_value=2100)
+    sdg_indicator = Text(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The SDG indicator this result measures, e.g. 10.7.1 (null: none).",
+    )
+    sex = serializers.ChoiceField(choices=ResultMeasure.Sex.values, required=False, allow_null=True)
+    age = Text(max_length=12, required=False, allow_null=True, help_text="SDMX age code: _T, Y15T24, Y_GE65 ...")
+    migratory_status = serializers.ChoiceField(
+        choices=ResultMeasure.MigratoryStatus.values, required=False, allow_null=True
+    )
+
+    def to_representation(self, instance):
+        if isinstance(instance, dict):
+            return super().to_representation(instance)
+        row = {name: getattr(instance, name) for name in ("indicator", "value", "unit", "year")}
+        empty = dict.fromkeys(framework_links.MEASURE_KEYS)
+        return super().to_representation({**row, **empty, **framework_links.result_measure(instance)})
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -175,6 +197,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
     groups_reached = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     links = LinkSerializer(many=True, read_only=True)
     results = ResultSerializer(many=True, read_only=True)
+    sdg_targets = serializers.SerializerMethodField(help_text="SDG target codes the record contributes to.")
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -197,6 +220,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "groups_reached",
             "links",
             "results",
+            "sdg_targets",
             "challenges",
             "good_practice",
             "review_state",
@@ -206,6 +230,13 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "validated_at",
         ]
         read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for part in extensions.EVIDENCE_PARTS:
+            if (field := part.api_read_field()) is not None:
+                fields[part.name] = field
+        return fields
 
     @extend_schema_field(EntitySerializer)
     def get_entity(self, evidence):
@@ -219,6 +250,10 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "iso3": country.iso3 if country else None,
             "organisation": organisation.pk,
         }
+
+    @extend_schema_field({"type": "array", "items": {"type": "string"}})
+    def get_sdg_targets(self, evidence):
+        return [link.item.code for link in evidence.framework_targets.all()]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, evidence):
@@ -249,8 +284,18 @@ class EvidenceWriteSerializer(serializers.Serializer):
     )
     links = LinkSerializer(many=True, required=False)
     results = ResultSerializer(many=True, required=False)
+    sdg_targets = serializers.ListField(
+        child=Text(max_length=20), required=False, max_length=50, help_text='SDG target codes, e.g. ["10.7"].'
+    )
     challenges = Text(required=False, allow_blank=True)
     good_practice = Boolean(required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for part in extensions.EVIDENCE_PARTS:
+            if (field := part.api_write_field()) is not None:
+                fields[part.name] = field
+        return fields
 
     def service_data(self):
         """Only the fields sent (a PATCH changes only those), as services.evidence_* expect them."""

@@ -22,7 +22,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from commitments import permissions, services
+from commitments import extensions, permissions, services
 from commitments.filters import EvidenceFilterSet, action_code
 from commitments.models import (
     Action,
@@ -191,7 +191,16 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return (
             permissions.visible_evidence(self.request.user)
             .select_related("member_state", "organisation__stakeholder_type", "organisation__country", "primary_action")
-            .prefetch_related("other_actions", "principles", "partners", "groups_reached", "links", "results")
+            .prefetch_related(
+                "other_actions",
+                "principles",
+                "partners",
+                "groups_reached",
+                "links",
+                "results__measure__item",
+                "framework_targets__item",
+            )
+            .prefetch_related(*(name for part in extensions.EVIDENCE_PARTS for name in part.prefetch))
         )
 
     def get_object(self):
@@ -200,7 +209,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             record = uuid.UUID(str(self.kwargs["record"]))
         except ValueError as exc:
             raise Http404 from exc
-        evidence = self.get_queryset().filter(record=record).order_by("-revision").first()
+        evidence = self.get_queryset().filter(record=record).live_first().first()
         if evidence is None:
             raise Http404
         return evidence

@@ -19,6 +19,8 @@ import zipfile
 
 from commitments.exports import neutralise
 
+from ..report_layout import DATA_KEYS, stream_tables, tables
+
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 COMPRESS_LEVEL = 1  # fast; the files are still about a quarter of their size
 BLOCK = 1 << 20
@@ -38,8 +40,6 @@ def _json(value):
 
 def write_members(report, content, directory):
     """Write every member file into `directory`; returns their names."""
-    from ..reports import DATA_KEYS, stream_tables, tables
-
     names = []
     streamed = {}
     for key, name, _heading, columns, rows in tables(content):
@@ -55,7 +55,7 @@ def write_members(report, content, directory):
         part = open(os.path.join(directory, f"{key}.json-part"), "w", encoding="utf-8")  # noqa: SIM115
         streamed[key] = {"csv": handle, "writer": writer, "json": part, "columns": columns, "first": True}
     try:
-        for key, row in stream_tables(report, content):
+        for key, row in stream_tables(content):
             sink = streamed[key]
             sink["writer"].writerow([neutralise(value) for value in row])
             sink["json"].write(("\n" if sink["first"] else ",\n") + _json(dict(zip(sink["columns"], row, strict=True))))

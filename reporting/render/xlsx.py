@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 
 from commitments.exports import FORMULA_PREFIXES, neutralise
 
+from ..report_layout import stream_tables, tables
 from .data import add_file
 
 # Characters XML 1.0 does not allow (openpyxl refuses them too); dropped from cell text.
@@ -141,8 +142,6 @@ class Sheet:
 
 
 def render(report, content, path):
-    from ..reports import stream_tables, tables
-
     with tempfile.TemporaryDirectory(prefix="xlsx-", dir=os.path.dirname(path) or None) as directory:
         sheets, streamed = [], {}
         for key, name, _heading, columns, rows in tables(content):
@@ -155,7 +154,7 @@ def render(report, content, path):
                 sheet.append(row)
             sheet.close()
         try:
-            for key, row in stream_tables(report, content):
+            for key, row in stream_tables(content):
                 streamed[key].append(row)
         finally:
             for sheet in streamed.values():

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from reporting import cycle as review_cycle
 from reporting.models import Milestone
-from reporting.reports import _sha256 as sha256_of_file  # the compiled reports' checksum, reused
+from reporting.reports.publication import sha256_of as sha256_of_file  # the compiled reports' checksum, reused
 
 from . import drafting, permissions, selectors
 from .models import (

@@ -174,7 +174,8 @@ def test_withdraw_instead_of_delete(people):
     ev = services.evidence_validate(
         user=people["focal"], evidence=services.evidence_submit(user=people["contributor"], evidence=ev)
     )
-    ev = services.evidence_withdraw(user=people["contributor"], evidence=ev, reason="Programme cancelled")
+    # Taking a published record down is the focal point's decision (tests/commitments/test_withdraw_reopen.py).
+    ev = services.evidence_withdraw(user=people["focal"], evidence=ev, reason="Programme cancelled")
     assert ev.review_state == S.WITHDRAWN and not ev.is_published and Evidence.objects.filter(pk=ev.pk).exists()
 
 

@@ -46,6 +46,16 @@ def test_package_is_valid_frictionless(evidence, tmp_path):
         "organisations.csv",
         "evidence.csv",
         "evidence_actions.csv",
+        "national_plans.csv",
+        "plan_items.csv",
+        "pledges.csv",
+        "evidence_delivers_on.csv",
+        "indicator_frameworks.csv",
+        "framework_items.csv",
+        "action_targets.csv",
+        "evidence_targets.csv",
+        "result_indicators.csv",
+        "sdg_results.sdmx.csv",
         "voluntary_reviews.csv",
     }
     assert len(rows(tmp_path / "actions.csv")) == 187

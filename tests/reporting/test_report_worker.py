@@ -58,6 +58,18 @@ def test_a_real_worker_produces_every_format(framework, celery_worker, tmp_path)
     html = Path(files["html"]).read_text()
     assert "Plotly.newPlot" in html and '<script src="http' not in html and 'src="https' not in html
     assert all(f.sha256 == sha256(reports.file_path(f)) for f in report.files.all())
+    # Each format was written by its own task of the chord, and the files are those parts' files.
+    parts = {p.format: p for p in report.parts.all()}
+    assert set(parts) == set(files) and all(p.state == "done" and p.seconds is not None for p in parts.values())
+    assert {f.format: f.sha256 for f in report.files.all()} == {k: p.sha256 for k, p in parts.items()}
+    log = stop_worker_log(celery_worker)
+    assert log.count("Task reporting.compile_report_format[") >= 2 * len(files)  # received, succeeded
+    assert "Task reporting.finish_report[" in log
+
+
+def stop_worker_log(proc):
+    stop_worker(proc)
+    return proc.stdout.read()
 
 
 def test_a_worker_killed_mid_compile_leaves_nothing_published_and_the_redelivery_finishes_it(

@@ -189,6 +189,43 @@ def test_a_failure_is_recorded_with_its_reason(evidence, monkeypatch):
     assert not report.files.exists() and list(Path(reports.report_dir(report)).parent.iterdir()) == []
 
 
+def test_one_format_failing_fails_the_report_with_its_reason_and_removes_every_partial_file(evidence, monkeypatch):
+    from reporting.models import ReportPart
+    from reporting.render import html
+
+    report = national(evidence["mar"])
+
+    def broken(report, content, path):
+        with open(path, "w") as handle:  # a half-written file, to be removed
+            handle.write("partial")
+        raise ValueError("no fonts")
+
+    monkeypatch.setattr("reporting.render.FORMATS", [("html", "html", html.render), ("pdf", "pdf", broken)])
+    assert reports.run_compile(report.pk, "t") == "failed"
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED
+    assert "PDF" in report.error and "no fonts" in report.error
+    states = dict(report.parts.values_list("format", "state"))
+    assert states == {"html": ReportPart.State.DONE, "pdf": ReportPart.State.FAILED}
+    assert not report.files.exists() and list(Path(reports.report_dir(report)).parent.iterdir()) == []
+
+
+def test_every_format_is_a_part_with_its_checksum_and_the_page_shows_each(evidence, client):
+    report = compiled(national(evidence["mar"]))
+    parts = {p.format: p for p in report.parts.all()}
+    files = {f.format: f for f in report.files.all()}
+    assert set(parts) == set(files) == {"html", "pdf", "xlsx", "data"}
+    assert all(parts[f].sha256 == files[f].sha256 and parts[f].size == files[f].size for f in files)
+    client.force_login(make_user(Role.SECRETARIAT))
+    status = client.get(reverse("reporting:report_status", args=[report.pk])).json()
+    assert {p["format"]: p["state"] for p in status["parts"]} == dict.fromkeys(files, "done")
+    # While compiling, the page lists each format with its state.
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING)
+    report.parts.filter(format="pdf").update(state="running")
+    page = client.get(reverse("reporting:report", args=[report.pk])).content.decode()
+    assert 'id="report-parts"' in page and 'data-format="pdf"' in page and "Writing" in page
+
+
 # --- Pages ------------------------------------------------------------------------------------
 
 
@@ -282,8 +319,8 @@ def _data_members(report):
 
 
 def test_html_and_pdf_annex_is_bounded_and_says_where_the_full_annex_is(evidence, monkeypatch, tmp_path):
-    monkeypatch.setattr(reports, "ANNEX_PREVIEW_ROWS", 2)
-    monkeypatch.setattr(reports, "GOOD_PRACTICES_PREVIEW_ROWS", 1)
+    monkeypatch.setattr(reports.annex, "ANNEX_PREVIEW_ROWS", 2)
+    monkeypatch.setattr(reports.annex, "GOOD_PRACTICES_PREVIEW_ROWS", 1)
     extra = EvidenceFactory(published=True, member_state=evidence["mex"], title="Second good practice")
     Evidence.objects.filter(pk=extra.pk).update(good_practice=True)
     report = compiled(reports.request_report(kind=ReportKind.GLOBAL, cycle=3, data_cutoff=CUTOFF))

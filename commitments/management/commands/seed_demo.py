@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments import demo
+from commitments import demo, extensions
 from commitments.models import Evidence
 
 
@@ -41,6 +41,8 @@ class Command(BaseCommand):
         if demo.has_demo_data() or demo.Organisation.objects.filter(is_demo=True).exists():
             if not reset:
                 raise CommandError("Demo data exists already. Pass --reset to replace it.")
+            for seeder in extensions.DEMO_SEEDERS:  # what refers to demo evidence goes first
+                seeder.delete()
             demo.delete_demo()
             self.stdout.write("Earlier demo data deleted.")
         started = time.monotonic()
@@ -55,6 +57,8 @@ class Command(BaseCommand):
                 f"{result.organisations:,} organisations with seed {seed} in {elapsed:.1f} s."
             )
         )
+        for seeder in extensions.DEMO_SEEDERS:
+            self.stdout.write(self.style.SUCCESS(seeder.seed(seed)))
         self.users()
 
     def progress(self, done, total):

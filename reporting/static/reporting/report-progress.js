@@ -14,6 +14,10 @@
       .then(function (data) {
         if (bar) { bar.value = data.progress; bar.textContent = data.progress + "%"; }
         text.textContent = data.status_label + (data.finished ? "" : " (" + data.progress + "%)");
+        (data.parts || []).forEach(function (part) {
+          var item = document.querySelector('#report-parts li[data-format="' + part.format + '"] .part-state');
+          if (item) { item.textContent = part.state_label; }
+        });
         if (data.error) { error.textContent = data.error; error.hidden = false; }
         if (data.finished) {
           if (bar) { bar.hidden = true; }

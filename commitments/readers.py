@@ -1,0 +1,170 @@
+"""Answers for readers made once per data version: cached anonymous pages and ETags.
+
+The data version (`commitments.dataversion`) moves in the transaction of every write readers
+could see, so an answer made at version N is right for as long as the version is N: nothing
+is ever invalidated by hand and nothing is ever stale.
+
+- `reader_page` (a view decorator): for anonymous readers, the whole page is kept in the
+  shared cache under (version, code release, language, URL); repeat readers get 304 for an
+  unchanged ETag. The one per-reader part of a page, the CSRF token of the language form, is
+  cut out when storing and put back (the reader's own) when serving. Signed-in people always
+  get a fresh page: it shows their name and what they may do.
+- `DataVersionETagMiddleware`: ETag and Last-Modified from the version for the API and the
+  exports, for everyone; the ETag also names who asks (token or session) and how (Accept,
+  language), since the answer depends on them.
+"""
+
+import functools
+import hashlib
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+from . import dataversion
+
+PAGE_SECONDS = 24 * 3600  # a page unread for a day leaves the cache; a new version is a new key anyway
+CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+CSRF_MARK = b"\\1__csrf__\\2"
+CONDITIONAL_PREFIXES = ("/api/v1/", "/evidence/export.")
+NOT_CONDITIONAL = ("/api/v1/schema/", "/api/v1/docs/", "/api/v1/redoc/")
+
+
+def _release():
+    """A fingerprint of the code and templates, so a deployment never serves pages of the last one."""
+    digest = hashlib.sha256()
+    for app in ("monitor", "commitments", "reporting"):
+        for path in sorted(Path(settings.BASE_DIR, app).rglob("*")):
+            if path.suffix in (".py", ".html", ".mo") and "migrations" not in path.parts:
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode())
+    return digest.hexdigest()[:10]
+
+
+RELEASE = None
+
+
+def release():
+    global RELEASE  # noqa: PLW0603 (computed once per process, on the first page)
+    if RELEASE is None:
+        RELEASE = _release()
+    return RELEASE
+
+
+def _anonymous_reader(request):
+    # A reader with queued messages (e.g. "signed out") gets them in a fresh page, not a shared one.
+    return request.method in ("GET", "HEAD") and request.user.is_anonymous and "messages" not in request.COOKIES
+
+
+def _not_modified(request, etag, version, private=False):
+    """A 304 (with the validators, as HTTP asks) when the reader's copy is current, else None."""
+    response = get_conditional_response(request, etag=etag, last_modified=int(version.changed_at.timestamp()))
+    return None if response is None else _mark(response, etag, version, private)
+
+
+def _mark(response, etag, version, private):
+    response.headers.setdefault("ETag", etag)
+    response.headers.setdefault("Last-Modified", http_date(version.changed_at.timestamp()))
+    # Readers revalidate every time (a 304 costs one small query), so a change shows at once.
+    patch_cache_control(response, no_cache=True, **({"private": True} if private else {}))
+    return response
+
+
+def reader_page(view):
+    """Cache the page for anonymous readers under the data version; ETag and 304 for them."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _anonymous_reader(request):
+            return view(request, *args, **kwargs)
+        version = dataversion.for_request(request)
+        lang = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+        # Today is part of the key: some pages say what is active or due today.
+        etag = f'"p{version.public}-{release()}-{lang}-{timezone.localdate():%Y%m%d}"'
+        not_modified = _not_modified(request, etag, version)
+        if not_modified is not None:
+            return not_modified
+        from django.core.cache import cache
+
+        key = version.key("page", etag.strip('"'), hashlib.sha256(request.get_full_path().encode()).hexdigest())
+        stored = cache.get(key)
+        if stored is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200 or response.streaming or response.cookies:
+                return response
+            stored = (response["Content-Type"], CSRF_INPUT.sub(CSRF_MARK, response.content))
+            cache.set(key, stored, PAGE_SECONDS)
+        content_type, content = stored
+        response = HttpResponse(content.replace(b"__csrf__", get_token(request).encode()), content_type=content_type)
+        return _mark(response, etag, version, private=False)
+
+    return wrapper
+
+
+def _identity(request):
+    """Who asks and how, as far as the answer depends on it (hashed: never sent back in clear)."""
+    parts = [
+        request.headers.get("Authorization", ""),
+        request.COOKIES.get(settings.SESSION_COOKIE_NAME, ""),
+        request.headers.get("Accept", ""),
+        request.headers.get("Accept-Language", ""),
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _signed_in(request):
+    return bool(request.headers.get("Authorization") or request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+
+
+class DataVersionETagMiddleware:
+    """ETag/Last-Modified from the data version on the API and the exports (see the module doc)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if (
+            request.method not in ("GET", "HEAD")
+            or not path.startswith(CONDITIONAL_PREFIXES)
+            or path.startswith(NOT_CONDITIONAL)
+        ):
+            return self.get_response(request)
+        version = dataversion.for_request(request)
+        private = _signed_in(request)
+        number = f"s{version.private}" if private else f"p{version.public}"
+        etag = f'"{number}-{release()}-{_identity(request)}"'
+        not_modified = _not_modified(request, etag, version, private)
+        if not_modified is not None:
+            return not_modified
+        response = self.get_response(request)
+        if response.status_code == 200:
+            _mark(response, etag, version, private)
+        return response
+
+
+def remember(version, name, queryset, compute, *, public=True):
+    """`compute()`, cached under the data version and the SQL of `queryset` (what it reads).
+
+    For figures derived from one queryset: facet counts, dashboard aggregates. Another filter is
+    another SQL text, another write another version, so the answer is never stale.
+    """
+    from django.core.cache import cache
+
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except (EmptyResultSet, FullResultSet):
+        return compute()
+    key = version.key(name, hashlib.sha256(repr((sql, params)).encode()).hexdigest(), public=public)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, PAGE_SECONDS)
+    return value

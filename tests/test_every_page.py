@@ -1,0 +1,270 @@
+"""Every page type renders on hostile data: never a 500.
+
+The world below holds what real data holds sooner or later: people whose accounts were deleted
+(submitter, validator, creator, uploader, report requester: all SET_NULL), inactive
+organisations and organisations based nowhere, records in every review state, records with no
+links, results or attachments, and the two observer States (Holy See, State of Palestine) with
+published records. Each URL name of the site is requested by every kind of visitor; the answer
+must be one a user can understand (200, a redirect to log in, 403, 404), never a server error.
+`test_every_url_name_is_covered` fails when a page is added without being listed here.
+"""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import get_resolver, reverse
+
+from commitments import services
+from commitments.models import Action, Evidence, MemberState
+from reporting.models import Report, ReportKind
+from tests.factories import EvidenceFactory, OrganisationFactory, Role, make_user
+
+pytestmark = pytest.mark.django_db
+S = Evidence.ReviewState
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+VISITORS = ["anonymous", "contributor", "focal", "secretariat", "analyst", "editor", "nobody"]
+
+
+def _content(title, code="13(a)"):
+    return {
+        "title": title,
+        "description": f"{title}: a measure taken under the compact.",
+        "primary_action": Action.objects.get(code=code),
+        "status": Evidence.Status.UNDER_WAY,
+        "level": Evidence.Level.NATIONAL,
+    }
+
+
+@pytest.fixture
+def world(framework):
+    """Records in every review state whose people are gone, observer States, odd organisations."""
+    ghost_writer = make_user(Role.CONTRIBUTOR, state="MAR", username="ghost-writer")
+    ghost_focal = make_user(Role.FOCAL_POINT, state="MAR", username="ghost-focal")
+    ghost_editor_org = OrganisationFactory(name="Closed Network", is_active=False)
+    ghost_editor = make_user(Role.STAKEHOLDER_EDITOR, organisation=ghost_editor_org, username="ghost-editor")
+    homeless = OrganisationFactory(name="Organisation Based Nowhere", country=None)
+    visitors = {
+        "contributor": make_user(Role.CONTRIBUTOR, state="MAR", username="amina"),
+        "focal": make_user(Role.FOCAL_POINT, state="MAR", username="youssef"),
+        "secretariat": make_user(Role.SECRETARIAT, username="unnm"),
+        "analyst": make_user(Role.ANALYST, username="analyst"),
+        "editor": make_user(Role.STAKEHOLDER_EDITOR, organisation=homeless, username="ngo"),
+        "nobody": get_user_model().objects.create_user("no-profile", password="x"),
+    }
+    records = {}
+
+    def made(name, user, title, code="13(a)"):
+        records[name] = services.evidence_create(user=user, data=_content(title, code))
+        return records[name]
+
+    made("draft", ghost_writer, "A draft by a deleted account")
+    services.attachment_add(
+        user=ghost_writer, evidence=records["draft"], upload=SimpleUploadedFile("plan.pdf", PDF, "application/pdf")
+    )
+    services.evidence_submit(user=ghost_writer, evidence=made("submitted", ghost_writer, "Submitted, then deleted"))
+    services.evidence_return(
+        user=ghost_focal,
+        evidence=services.evidence_submit(user=ghost_writer, evidence=made("returned", ghost_writer, "Returned")),
+        comment="Add the year.",
+    )
+    published = services.evidence_validate(
+        user=ghost_focal,
+        evidence=services.evidence_submit(user=ghost_writer, evidence=made("validated", ghost_writer, "Validated")),
+    )
+    reopened = services.evidence_reopen(user=ghost_writer, evidence=published)
+    records["reopened"] = reopened
+    services.evidence_withdraw(user=ghost_focal, evidence=made("withdrawn", ghost_writer, "Withdrawn"), reason="Dup")
+    made("stakeholder", ghost_editor, "Submitted by a closed organisation", code="16(a)")
+    services.evidence_submit(user=ghost_editor, evidence=records["stakeholder"])
+    records["homeless"] = EvidenceFactory(
+        published=True, member_state=None, organisation=homeless, title="Published by an organisation based nowhere"
+    )
+    records["inactive"] = EvidenceFactory(
+        published=True, member_state=None, organisation=ghost_editor_org, title="Published by a closed organisation"
+    )
+    # Rows written without the services, as the demo data and old imports are: nobody on them.
+    records["bare_submitted"] = EvidenceFactory(review_state=S.SUBMITTED, title="Submitted by nobody")
+    for iso3 in ("VAT", "PSE"):
+        records[iso3] = EvidenceFactory(
+            published=True, member_state=MemberState.objects.get(iso3=iso3), title=f"Observer measure {iso3}"
+        )
+    reports = {
+        "queued": Report.objects.create(
+            kind=ReportKind.NATIONAL,
+            member_state=MemberState.objects.get(iso3="VAT"),
+            scope_key="VAT",
+            cycle=3,
+            data_cutoff="2026-01-01T00:00Z",
+            version=1,
+            requested_by=ghost_focal,
+        ),
+        "failed": Report.objects.create(
+            kind=ReportKind.GLOBAL,
+            scope_key="global",
+            cycle=3,
+            data_cutoff="2026-01-01T00:00Z",
+            version=1,
+            status=Report.Status.FAILED,
+            error="worker lost",
+            requested_by=ghost_focal,
+        ),
+    }
+    for ghost in (ghost_writer, ghost_focal, ghost_editor):
+        ghost.delete()
+    return {
+        "visitors": visitors,
+        "records": records,
+        "reports": reports,
+        "homeless": homeless,
+        "inactive": ghost_editor_org,
+    }
+
+
+def _record_urls(world, name):
+    return [reverse(name, args=[ev.record]) for ev in world["records"].values()]
+
+
+def _report_urls(world, name, *extra):
+    return [reverse(name, args=[r.pk, *extra]) for r in world["reports"].values()]
+
+
+def _orgs(world, name):
+    return [reverse(name, args=[world[key].pk]) for key in ("homeless", "inactive")]
+
+
+# URL name -> the addresses to request (several where the data varies: every record, every State kind).
+PAGES = {
+    "commitments:home": lambda w: [reverse("commitments:home")],
+    "commitments:objective": lambda w: [reverse("commitments:objective", args=[13])],
+    "commitments:action": lambda w: [
+        reverse("commitments:action", args=["13a"]),
+        reverse("commitments:action", args=["16a"]),
+    ],
+    "commitments:evidence_list": lambda w: [
+        reverse("commitments:evidence_list") + query
+        for query in ("", "?state=VAT", "?state=PSE&region=Europe", "?mine=1", f"?organisation={w['inactive'].pk}")
+    ],
+    "commitments:evidence_export": lambda w: [
+        reverse("commitments:evidence_export", args=[fmt]) + "?state=VAT" for fmt in ("csv", "xlsx", "json")
+    ],
+    "commitments:evidence": lambda w: [
+        *_record_urls(w, "commitments:evidence"),
+        *(
+            reverse("commitments:evidence", args=[ev.record]) + f"?revision={ev.revision}"
+            for ev in w["records"].values()
+        ),
+    ],
+    "commitments:evidence_edit": lambda w: _record_urls(w, "commitments:evidence_edit"),
+    "commitments:evidence_history": lambda w: _record_urls(w, "commitments:evidence_history"),
+    "commitments:evidence_transition": None,  # POST only: tests/commitments/test_services.py and below
+    "commitments:attachment": lambda w: [
+        reverse("commitments:attachment", args=[a.pk]) for ev in w["records"].values() for a in ev.attachments.all()
+    ],
+    "commitments:workspace": lambda w: [reverse("commitments:workspace")],
+    "commitments:workspace_objective": lambda w: [reverse("commitments:workspace_objective", args=[13])],
+    "commitments:evidence_new": lambda w: [reverse("commitments:evidence_new") + "?action=13a"],
+    "commitments:people": lambda w: [reverse("commitments:people")],
+    "commitments:person_deactivate": None,  # POST only
+    "commitments:review_queue": lambda w: [
+        reverse("commitments:review_queue"),
+        reverse("commitments:review_queue") + "?all=1",
+    ],
+    "commitments:single_reviewer": lambda w: [reverse("commitments:single_reviewer")],
+    "commitments:workbook": lambda w: [reverse("commitments:workbook")],
+    "commitments:workbook_download": lambda w: [reverse("commitments:workbook_download")],
+    "commitments:organisation": lambda w: _orgs(w, "commitments:organisation"),
+    "commitments:state": lambda w: [reverse("commitments:state", args=[iso3]) for iso3 in ("MAR", "VAT", "PSE")],
+    "dashboards:global": lambda w: [
+        reverse("dashboards:global") + query for query in ("", "?state=VAT", "?region=Europe", "?objective=13")
+    ],
+    "dashboards:state": lambda w: [reverse("dashboards:state", args=[iso3]) for iso3 in ("MAR", "VAT", "PSE")],
+    "dashboards:objective": lambda w: [reverse("dashboards:objective", args=[13])],
+    "dashboards:action": lambda w: [reverse("dashboards:action", args=["13a"])],
+    "dashboards:organisation": lambda w: _orgs(w, "dashboards:organisation"),
+    "reporting:calendar": lambda w: [reverse("reporting:calendar")],
+    "reporting:report_list": lambda w: [reverse("reporting:report_list")],
+    "reporting:report_new": lambda w: [reverse("reporting:report_new")],
+    "reporting:report": lambda w: _report_urls(w, "reporting:report"),
+    "reporting:report_status": lambda w: _report_urls(w, "reporting:report_status"),
+    "reporting:report_download": lambda w: _report_urls(w, "reporting:report_download", "pdf"),
+    "opendata:page": lambda w: [reverse("opendata:page")],
+    "opendata:download": lambda w: [reverse("opendata:download")],
+    "opendata:rebuild": None,  # POST only
+}
+OK = {200, 302, 403, 404}
+
+
+def _login(client, world, visitor):
+    client.logout()
+    if visitor != "anonymous":
+        client.force_login(world["visitors"][visitor])
+
+
+@pytest.mark.parametrize("name", [name for name, urls in PAGES.items() if urls is not None])
+def test_page_renders_for_every_visitor_on_hostile_data(client, world, name):
+    failures = []
+    urls = PAGES[name](world)
+    assert urls, f"{name}: the world has nothing to request"
+    for visitor in VISITORS:
+        _login(client, world, visitor)
+        for url in urls:
+            try:
+                status = client.get(url).status_code
+            except Exception as exc:  # the test client re-raises what would have been a 500
+                failures.append(f"{visitor} GET {url}: {type(exc).__name__}: {exc}")
+                continue
+            if status not in OK:
+                failures.append(f"{visitor} GET {url}: {status}")
+    assert not failures, "\n".join(failures)
+
+
+def test_public_pages_answer_200_to_everyone_on_hostile_data(client, world):
+    """Published records of observer States, closed and homeless organisations are public."""
+    public = [
+        *PAGES["dashboards:global"](world),
+        *PAGES["dashboards:state"](world),
+        *PAGES["commitments:state"](world),
+        *PAGES["commitments:organisation"](world),
+        *PAGES["dashboards:organisation"](world),
+        reverse("commitments:evidence", args=[world["records"]["VAT"].record]),
+        reverse("commitments:evidence", args=[world["records"]["inactive"].record]),
+        reverse("commitments:evidence_history", args=[world["records"]["reopened"].record]),
+    ]
+    for visitor in ("anonymous", "analyst"):
+        _login(client, world, visitor)
+        for url in public:
+            assert client.get(url).status_code == 200, (visitor, url)
+
+
+def test_review_queue_lists_records_whose_submitter_is_gone(client, world):
+    for visitor, title in (("focal", "Submitted, then deleted"), ("secretariat", "Submitted by a closed organisation")):
+        _login(client, world, visitor)
+        response = client.get(reverse("commitments:review_queue"))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert title in page
+        assert "a deleted account" in page
+
+
+def test_history_names_deleted_people_plainly(client, world):
+    _login(client, world, "focal")
+    page = client.get(reverse("commitments:evidence_history", args=[world["records"]["returned"].record])).content
+    assert b"a deleted account" in page
+
+
+def test_every_url_name_is_covered():
+    """A new page must join PAGES (or be declared POST-only there)."""
+    names = set()
+    resolver = get_resolver()
+    for namespace in ("commitments", "dashboards", "reporting", "opendata"):
+        _prefix, sub = resolver.namespace_dict[namespace]
+        names |= {f"{namespace}:{key}" for key in sub.reverse_dict if isinstance(key, str)}
+    assert names == set(PAGES), f"missing: {sorted(names - set(PAGES))}, stale: {sorted(set(PAGES) - names)}"
+
+
+def test_exports_of_observer_states_hold_their_records(client, world):
+    response = client.get(reverse("commitments:evidence_export", args=["csv"]) + "?state=PSE")
+    body = io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")).read()
+    assert "Observer measure PSE" in body and "Observer measure VAT" not in body
