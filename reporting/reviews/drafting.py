@@ -115,18 +115,26 @@ def _record_lines(facts):
 
 
 def _plan_lines(plan_items):
-    lines = [_("Plan items and pledges (status as reported by their owner):")]
+    """The State's own status of each plan item and pledge, and beside it what linked published
+    evidence says (counted); one never stands in for the other."""
+    lines = [_("Plan items and pledges (status as set by the State):")]
     for item in plan_items:
-        lines.append(
-            "- "
-            + _("%(kind)s %(identifier)s, %(title)s: %(status)s.")
-            % {
-                "kind": item.get("kind_label", item["kind"]),
-                "identifier": f"`{item['identifier']}`",
-                "title": plain(item["title"]),
-                "status": item.get("status_label", item["status"]),
-            }
-        )
+        line = _("%(kind)s %(identifier)s, %(title)s: %(status)s.") % {
+            "kind": item["kind_label"],
+            "identifier": f"`{item['identifier']}`",
+            "title": plain(item["title"]),
+            "status": item["status_label"],
+        }
+        if item["evidence_total"]:
+            statuses = ", ".join(f"{label} {n}" for label, n in item["evidence_by_status"])
+            line += " " + ngettext(
+                "Linked published evidence: %(n)s record (%(statuses)s).",
+                "Linked published evidence: %(n)s records (%(statuses)s).",
+                item["evidence_total"],
+            ) % {"n": item["evidence_total"], "statuses": statuses}
+        else:
+            line += " " + _("No published evidence is linked to it.")
+        lines.append("- " + line)
     return lines
 
 
