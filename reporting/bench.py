@@ -442,10 +442,11 @@ def review_step(step, records):
     state = MemberState.objects.get(iso3=REVIEW_STATE)
     milestone = Milestone.objects.get(kind=Milestone.Kind.REGIONAL_REVIEW, year=2028)
     focal = get_user_model().objects.get(username="bench-focal")
+    if step == "draft":
+        _forget_reviews(state)  # the previous run's review, outside the measurement
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     if step == "draft":
-        _forget_reviews(state)
         review = services.create_review(member_state=state, milestone=milestone, language="en", user=focal)
         if review.drafting != VoluntaryReview.Drafting.READY:  # not drafted inline (a broker is configured)
             services.run_drafting(review.pk, "bench")

@@ -134,6 +134,37 @@ def _orgs(world, name):
     return [reverse(name, args=[world[key].pk]) for key in ("homeless", "inactive")]
 
 
+def _review(world):
+    """An observer State's voluntary review whose focal point and contributing stakeholder are gone,
+    with a published version whose files are missing on disk; made once per test."""
+    if "review" not in world:
+        from reporting import cycle
+        from reporting.models import Milestone
+        from reporting.reviews import services as reviews
+        from reporting.reviews.models import ReviewFile, ReviewVersion, SectionKind
+
+        cycle.ensure_calendar(2031)
+        focal = make_user(Role.FOCAL_POINT, state="VAT", username="ghost-vat-focal")
+        org = OrganisationFactory(name="Vatican Migrant Desk", country=MemberState.objects.get(iso3="VAT"))
+        writer = make_user(Role.STAKEHOLDER_EDITOR, organisation=org, username="ghost-vat-ngo")
+        milestone = Milestone.objects.get(kind=Milestone.Kind.IMRF, year=2030)
+        review = reviews.create_review(
+            member_state=MemberState.objects.get(iso3="VAT"), milestone=milestone, language="ar", user=focal
+        )
+        reviews.run_drafting(review.pk, "every-page")
+        review.refresh_from_db()
+        section = review.sections.get(kind=SectionKind.POLICY)
+        contribution = reviews.contribute(writer, section, "A view from a desk that closed.")
+        version = ReviewVersion.objects.create(
+            review=review, number=1, language="ar", content={"title": "x"}, is_published=True, finalised_by=focal
+        )
+        ReviewFile.objects.create(version=version, format="pdf", path="reviews/missing.pdf", size=1, sha256="0" * 64)
+        focal.delete()
+        writer.delete()
+        world["review"] = {"review": review, "section": section, "contribution": contribution, "version": version}
+    return world["review"]
+
+
 # URL name -> the addresses to request (several where the data varies: every record, every State kind).
 PAGES = {
     "commitments:home": lambda w: [reverse("commitments:home")],
@@ -200,6 +231,19 @@ PAGES = {
     "opendata:page": lambda w: [reverse("opendata:page")],
     "opendata:download": lambda w: [reverse("opendata:download")],
     "opendata:rebuild": None,  # POST only
+    "reviews:list": lambda w: [reverse("reviews:list") + q for q in ("", "?state=VAT", "?year=x", "?language=xx")],
+    "reviews:new": lambda w: [reverse("reviews:new")],
+    "reviews:detail": lambda w: [_review(w)["review"].get_absolute_url()],
+    "reviews:status": lambda w: [reverse("reviews:status", args=[_review(w)["review"].pk])],
+    "reviews:section": lambda w: [
+        reverse("reviews:section", args=[_review(w)["review"].pk, s.pk]) for s in _review(w)["review"].sections.all()
+    ],
+    "reviews:download": lambda w: [
+        reverse("reviews:download", args=[_review(w)["version"].pk, fmt]) for fmt in ("pdf", "docx")
+    ],
+    "reviews:decide": None,  # POST only: tests/reporting/reviews/
+    "reviews:finalise": None,  # POST only
+    "reviews:publish": None,  # POST only
 }
 OK = {200, 302, 403, 404}
 
@@ -266,7 +310,7 @@ def test_every_url_name_is_covered():
     """A new page must join PAGES (or be declared POST-only there)."""
     names = set()
     resolver = get_resolver()
-    for namespace in ("commitments", "dashboards", "reporting", "opendata"):
+    for namespace in ("commitments", "dashboards", "reporting", "opendata", "reviews"):
         _prefix, sub = resolver.namespace_dict[namespace]
         names |= {f"{namespace}:{key}" for key in sub.reverse_dict if isinstance(key, str)}
     assert names == set(PAGES), f"missing: {sorted(names - set(PAGES))}, stale: {sorted(set(PAGES) - names)}"

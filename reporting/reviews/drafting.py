@@ -22,7 +22,7 @@ def cite(ids, total=None):
     listed = ", ".join(f"`{i}`" for i in ids)
     if total is not None and total > len(ids):
         more = total - len(ids)
-        return _("(records: %(ids)s and %(more)s more, listed in the annex)") % {"ids": listed, "more": more}
+        return _("(records: %(ids)s and %(more)s more)") % {"ids": listed, "more": more}
     return _("(records: %(ids)s)") % {"ids": listed}
 
 
@@ -48,7 +48,7 @@ def objective_text(state_name, cycle, facts, plan_items=()):
     if not facts["total"]:
         lines.append(_(NO_EVIDENCE))
     else:
-        all_ids = [i for ids in facts["status_records"].values() for i in ids]
+        all_ids = [r["id"] for r in facts["records"]]
         lines.append(
             ngettext(
                 "In cycle %(cycle)s, %(state)s published %(n)s record under this objective %(cite)s.",
@@ -107,24 +107,34 @@ def _record_lines(facts):
             )
     if facts["total"] > len(facts["records"]):
         lines.append(
-            "- " + _("%(n)s further records are listed in the annex.") % {"n": facts["total"] - len(facts["records"])}
+            "- "
+            + _("%(n)s further records are not listed here; every record is in the open data package.")
+            % {"n": facts["total"] - len(facts["records"])}
         )
     return lines
 
 
 def _plan_lines(plan_items):
-    lines = [_("Plan items and pledges (status as reported by their owner):")]
+    """The State's own status of each plan item and pledge, and beside it what linked published
+    evidence says (counted); one never stands in for the other."""
+    lines = [_("Plan items and pledges (status as set by the State):")]
     for item in plan_items:
-        lines.append(
-            "- "
-            + _("%(kind)s %(identifier)s, %(title)s: %(status)s.")
-            % {
-                "kind": item.get("kind_label", item["kind"]),
-                "identifier": f"`{item['identifier']}`",
-                "title": plain(item["title"]),
-                "status": item.get("status_label", item["status"]),
-            }
-        )
+        line = _("%(kind)s %(identifier)s, %(title)s: %(status)s.") % {
+            "kind": item["kind_label"],
+            "identifier": f"`{item['identifier']}`",
+            "title": plain(item["title"]),
+            "status": item["status_label"],
+        }
+        if item["evidence_total"]:
+            statuses = ", ".join(f"{label} {n}" for label, n in item["evidence_by_status"])
+            line += " " + ngettext(
+                "Linked published evidence: %(n)s record (%(statuses)s).",
+                "Linked published evidence: %(n)s records (%(statuses)s).",
+                item["evidence_total"],
+            ) % {"n": item["evidence_total"], "statuses": statuses}
+        else:
+            line += " " + _("No published evidence is linked to it.")
+        lines.append("- " + line)
     return lines
 
 
@@ -192,12 +202,15 @@ def challenges_text(rows):
 
 def annex_text(annex):
     """The annex section's introduction; the table of records is drawn from the facts."""
-    return (
-        ngettext(
-            "The review draws on %(n)s published record, listed in the table below with its identifier.",
-            "The review draws on %(n)s published records, listed in the table below with their identifiers.",
-            annex["total"],
-        )
-        % {"n": annex["total"]}
-        + "\n"
-    )
+    text = ngettext(
+        "The review draws on %(n)s published record, listed in the table below with its identifier.",
+        "The review draws on %(n)s published records, listed in the table below with their identifiers.",
+        annex["total"],
+    ) % {"n": annex["total"]}
+    if annex["total"] > len(annex["records"]):
+        text = _(
+            "The review draws on %(n)s published records. The first %(listed)s are listed in the table below; "
+            "every record, with its identifier, is in the open data package and the national progress "
+            "report's data annex."
+        ) % {"n": annex["total"], "listed": len(annex["records"])}
+    return text + "\n"

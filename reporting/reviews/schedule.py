@@ -59,8 +59,8 @@ def _language_of_focal_point(state):
 
 
 def _profile_language(profile):
-    """The profile's language if the Profile model has one (not yet), else None."""
-    language = getattr(profile, "language", "") or ""
+    """The language the person chose on the switcher (Profile.language), else None."""
+    language = profile.language or ""
     return language if language in dict(settings.LANGUAGES) else None
 
 

@@ -154,12 +154,12 @@ def draft_sections(review, progress=lambda p: None):
     state, number = review.member_state, review.cycle
     objectives = selectors.objective_facts(state.pk, number)
     progress(40)
-    plans = selectors.plan_and_pledge_facts(state, number)
     participation = selectors.participation_facts(state.pk, number)
     challenges = selectors.challenge_facts(state.pk, number)
     annex = selectors.annex_facts(state.pk, number)
     progress(70)
     with translation.override(review.language):
+        plans = selectors.plan_and_pledge_facts(state, number)  # its labels in the review's language
         result = [
             (
                 SectionKind.METHODOLOGY,

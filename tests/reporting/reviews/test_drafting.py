@@ -163,3 +163,23 @@ def test_drafting_queries_do_not_grow_with_records(review, world):
         )
         EvidenceResult.objects.create(evidence=ev, indicator="People", value=index, unit="people", year=2027)
     assert _drafting_queries(review) == before
+
+
+def test_long_lists_are_bounded_and_say_how_many_more(world, monkeypatch):
+    from commitments.models import Action
+    from tests.factories import EvidenceFactory
+
+    monkeypatch.setattr(selectors, "LISTED_PER_OBJECTIVE", 2)
+    for _n in range(3):
+        EvidenceFactory(
+            published=True, cycle=CYCLE, member_state=world["state"], primary_action=Action.objects.get(code="5(c)")
+        )
+    facts = selectors.objective_facts(world["state"].pk, CYCLE)[5]
+    assert facts["total"] == 5 and len(facts["records"]) == 2
+    with translation.override("en"):
+        text = drafting.objective_text("Morocco", CYCLE, facts)
+    assert "published 5 records" in text and "and 3 more)" in text
+    assert "3 further records are not listed here; every record is in the open data package." in text
+    annex = selectors.annex_facts(world["state"].pk, CYCLE, limit=4)
+    assert annex["total"] == 9 and len(annex["records"]) == 4
+    assert "The first 4 are listed" in drafting.annex_text(annex)

@@ -58,3 +58,26 @@ def test_a_review_the_focal_point_started_is_kept(review, world):
     assert VoluntaryReview.objects.filter(member_state=world["state"]).count() == 1
     assert VoluntaryReview.objects.get(pk__in=created).member_state == world["other_state"]
     assert reminded == 1 and [m.to for m in mail.outbox] == [["mex-focal@example.org"]]
+
+
+def test_the_reminder_is_written_in_the_focal_points_language(world, monkeypatch):
+    from django.utils import translation
+
+    from commitments.models import Profile
+
+    Profile.objects.filter(user=world["focal"]).update(language="fr")
+    languages = []
+    original = schedule.render_to_string
+
+    def spy(template, context):
+        languages.append((template, translation.get_language()))
+        return original(template, context)
+
+    monkeypatch.setattr(schedule, "render_to_string", spy)
+    with time_machine.travel("2028-01-05 02:45Z", tick=False):
+        schedule.prepare_due_reviews()
+        schedule.remind_focal_points()
+    mar = VoluntaryReview.objects.get(member_state=world["state"])
+    assert mar.language == "fr"  # the draft is prepared in the focal point's language too
+    assert ("reviews/email/reminder.txt", "fr") in languages
+    assert ("reviews/email/reminder.txt", "en") in languages  # Mexico's focal point chose none
