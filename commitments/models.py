@@ -103,7 +103,7 @@ class GuidingPrinciple(CompactText):
         verbose_name = _("guiding principle")
 
     def __str__(self):
-        return f"({self.letter}) {self.name}"
+        return f"({self.letter}) {self.in_language('name')[0]}"
 
     def natural_key(self):
         return (self.letter,)
@@ -125,7 +125,7 @@ class Objective(CompactText):
         verbose_name = _("objective")
 
     def __str__(self):
-        return f"{self.number}. {self.title}"
+        return f"{self.number}. {self.in_language('title')[0]}"
 
     def natural_key(self):
         return (self.number,)
