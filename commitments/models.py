@@ -32,7 +32,7 @@ class CompactText(models.Model):
         default=dict,
         blank=True,
         editable=False,
-        help_text=_("The official text in other UN languages, loaded from fixtures/source/<language>/."),
+        help_text=_("The official text in the other UN languages, as loaded by load_framework."),
     )
 
     class Meta:

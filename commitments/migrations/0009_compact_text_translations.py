@@ -13,26 +13,26 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='action',
             name='translations',
-            field=models.JSONField(blank=True, default=dict, editable=False, help_text='The official text in other UN languages, loaded from fixtures/source/<language>/.', verbose_name='official translations'),
+            field=models.JSONField(blank=True, default=dict, editable=False, help_text='The official text in the other UN languages, as loaded by load_framework.', verbose_name='official translations'),
         ),
         migrations.AddField(
             model_name='guidingprinciple',
             name='translations',
-            field=models.JSONField(blank=True, default=dict, editable=False, help_text='The official text in other UN languages, loaded from fixtures/source/<language>/.', verbose_name='official translations'),
+            field=models.JSONField(blank=True, default=dict, editable=False, help_text='The official text in the other UN languages, as loaded by load_framework.', verbose_name='official translations'),
         ),
         migrations.AddField(
             model_name='instrument',
             name='translations',
-            field=models.JSONField(blank=True, default=dict, editable=False, help_text='The official text in other UN languages, loaded from fixtures/source/<language>/.', verbose_name='official translations'),
+            field=models.JSONField(blank=True, default=dict, editable=False, help_text='The official text in the other UN languages, as loaded by load_framework.', verbose_name='official translations'),
         ),
         migrations.AddField(
             model_name='objective',
             name='translations',
-            field=models.JSONField(blank=True, default=dict, editable=False, help_text='The official text in other UN languages, loaded from fixtures/source/<language>/.', verbose_name='official translations'),
+            field=models.JSONField(blank=True, default=dict, editable=False, help_text='The official text in the other UN languages, as loaded by load_framework.', verbose_name='official translations'),
         ),
         migrations.AddField(
             model_name='paragraph',
             name='translations',
-            field=models.JSONField(blank=True, default=dict, editable=False, help_text='The official text in other UN languages, loaded from fixtures/source/<language>/.', verbose_name='official translations'),
+            field=models.JSONField(blank=True, default=dict, editable=False, help_text='The official text in the other UN languages, as loaded by load_framework.', verbose_name='official translations'),
         ),
     ]

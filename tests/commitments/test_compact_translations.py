@@ -9,8 +9,11 @@ import re
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from commitments import framework
 from commitments.models import Action, GuidingPrinciple, Instrument, Objective, Paragraph
@@ -125,6 +128,15 @@ def test_a_complete_translation_is_derived_loaded_and_shown(translation_dirs, cl
     )
     home = main(client.get("/fr/"))
     assert '<li lang="fr"><strong>(a) [fr] People-centred</strong></li>' in home and "compact-language" not in home
+
+    # The official text comes with the rows already read: no query more than the English fallback.
+    for path in ("/objectives/13/", "/actions/13a/", "/"):
+        cache.clear()  # readers' pages are cached: count the queries that make them
+        with CaptureQueriesContext(connection) as french_queries:
+            client.get(f"/fr{path}")
+        with CaptureQueriesContext(connection) as spanish_queries:
+            client.get(f"/es{path}")
+        assert len(french_queries) == len(spanish_queries), path
 
     # Spanish has no official text loaded: still English, marked, with the note.
     spanish = main(client.get("/es/objectives/13/"))
