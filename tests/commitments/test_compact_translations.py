@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commitments import framework
 from commitments.models import Action, GuidingPrinciple, Instrument, Objective, Paragraph
+from tests.factories import Role, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +201,14 @@ def test_without_an_official_text_the_english_is_shown_marked_with_the_document_
     page = main(client.get("/zh-hans/objectives/13/"))
     assert '<span lang="en">Use migration detention only as a measure of last resort' in page
     assert '<ul class="action-list" lang="en">' in page and "A/RES/73/195" in page
+
+
+def test_the_evidence_form_offers_the_actions_in_the_official_text_of_the_readers_language(translation_dirs, client):
+    put_source(translation_dirs, synthetic_french())
+    build_translations()
+    load()
+    client.force_login(make_user(Role.FOCAL_POINT, state="MAR", username="amina"))
+    french = client.get("/fr/workspace/evidence/new/").content.decode()
+    assert "13(a) [fr] Use existing relevant human rights" in french
+    english = client.get("/workspace/evidence/new/").content.decode()
+    assert "13(a) Use existing relevant human rights" in english and "[fr]" not in english
