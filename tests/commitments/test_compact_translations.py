@@ -212,3 +212,12 @@ def test_the_evidence_form_offers_the_actions_in_the_official_text_of_the_reader
     assert "13(a) [fr] Use existing relevant human rights" in french
     english = client.get("/workspace/evidence/new/").content.decode()
     assert "13(a) Use existing relevant human rights" in english and "[fr]" not in english
+
+
+def test_the_principles_chart_names_them_in_the_official_text_of_the_readers_language(translation_dirs, client):
+    put_source(translation_dirs, synthetic_french())
+    build_translations()
+    load()
+    assert "(a) [fr] People-centred" in client.get("/fr/dashboards/").content.decode()
+    english = client.get("/dashboards/").content.decode()
+    assert "(a) People-centred" in english and "[fr]" not in english
