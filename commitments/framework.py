@@ -58,6 +58,7 @@ class Layout:
     objective: str  # the word opening each objective's heading: "Objective 1: ..."
     actions_intro: str  # the sentence between each commitment paragraph and its actions
     item: str = r"[a-z]{1,4}"  # a lettered or roman item marker, without its brackets
+    item_open: str = r"[(（]"  # the bracket before it (Spanish and Russian write "a)", without one)
     name_end: str = ". "  # what ends a guiding principle's name, e.g. "(a) People-centred. ..."
 
     @cached_property
@@ -66,7 +67,8 @@ class Layout:
 
     @cached_property
     def item_re(self):
-        return re.compile(rf"^\s*\(({self.item})\)\s*(.*\S)\s*$")
+        # Chinese may set the brackets full-width: （a）.
+        return re.compile(rf"^\s*(?P<marker>{self.item_open}({self.item})[)）])\s*(.*\S)\s*$")
 
 
 LAYOUTS = {
@@ -96,6 +98,7 @@ LAYOUTS = {
         follow_up="Seguimiento y examen",
         objective="Objetivo",
         actions_intro="Para cumplir este compromiso, recurriremos a las acciones siguientes:",
+        item_open=r"[(（]?",
     ),
     "ru": Layout(
         annex="Приложение",
@@ -106,6 +109,7 @@ LAYOUTS = {
         objective="Цель",
         actions_intro="Для выполнения этого обязательства мы будем использовать следующие меры:",
         item=r"[a-zа-я]{1,4}",
+        item_open=r"[(（]?",
     ),
     "ar": Layout(
         annex="المرفق",
@@ -179,8 +183,8 @@ def parse_principles(lines, layout=None):
         match = layout.item_re.match(line)
         if not match:
             break
-        name, _, text = match.group(2).partition(layout.name_end)
-        principles.append({"letter": match.group(1), "name": name, "text": text})
+        name, _, text = match.group(3).partition(layout.name_end)
+        principles.append({"letter": match.group(2), "name": name, "text": text})
     return principles
 
 
@@ -227,12 +231,12 @@ def parse_objectives(lines, layout=None):
                 )
             current["intro"] = True
         elif match := layout.item_re.match(line):
-            letter = match.group(1)
+            letter = match.group(2)
             current["actions"].append(
                 {
                     "letter": letter,
                     "code": f"{current['number']}({letter})",
-                    "text": match.group(2),
+                    "text": match.group(3),
                     "subheading": subheading,
                 }
             )
@@ -256,7 +260,7 @@ def parse_paragraphs(lines, layout=None):
             current = {"number": int(match.group(1)), "section": section, "text": match.group(2)}
             paragraphs.append(current)
         elif (match := layout.item_re.match(line)) and current is not None:
-            current["text"] += f"\n({match.group(1)}) {match.group(2)}"
+            current["text"] += f"\n{match['marker']} {match.group(3)}"
         elif line.strip():
             raise SourceError(f"unexpected line in paras 40-54: {line[:60]!r}")
     return paragraphs
@@ -346,8 +350,10 @@ def derive_translation(text, language, english, source_name=""):
 def _structure_problems(english, principles, objectives, paragraphs):
     problems = []
     expected = len(english["principles"])
-    if len(principles) != expected or not all(p["name"] and p["text"] for p in principles):
-        problems.append(f"{len(principles)} guiding principles with a name and a text in para 15, not {expected}")
+    if len(principles) != expected:
+        problems.append(f"{len(principles)} guiding principles in para 15 where the compact has {expected}")
+    if unsplit := [f"({p['letter']})" for p in principles if not (p["name"] and p["text"])]:
+        problems.append(f"guiding principles without a name ending in the layout's name_end: {', '.join(unsplit)}")
     for theirs in english["objectives"]:
         number = theirs["number"]
         ours = objectives.get(number)

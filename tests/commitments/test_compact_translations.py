@@ -6,6 +6,7 @@ English sentences prefixed "[fr] ". It exercises the path an official text takes
 """
 
 import re
+from dataclasses import replace
 from io import StringIO
 
 import pytest
@@ -26,14 +27,19 @@ ENGLISH = framework.load_fixture(framework.FRAMEWORK_JSON)
 NUMBERED = re.compile(r"^\s*(\d{1,2})\.\s+(.*\S)\s*$")
 
 
-def synthetic_french(drop=None, intro=FR.actions_intro):
-    """The English compact with the French markers and "[fr] " before every text; `drop`: an action code."""
+def synthetic_french(drop=None, intro=None, tag="fr", marker="({})".format):
+    """The English compact with the markers of `tag`'s layout and "[fr] " before every text.
+
+    `drop`: an action code left out; `intro`: another actions' introduction; `marker`: how items
+    are lettered ("a)" in Spanish)."""
+    layout = framework.LAYOUTS[tag]
+    intro = intro or layout.actions_intro
     headings = {
-        EN.annex: FR.annex,
-        EN.objectives_list: FR.objectives_list,
-        EN.objectives_body: FR.objectives_body,
-        EN.implementation: FR.implementation,
-        EN.follow_up: FR.follow_up,
+        EN.annex: layout.annex,
+        EN.objectives_list: layout.objectives_list,
+        EN.objectives_body: layout.objectives_body,
+        EN.implementation: layout.implementation,
+        EN.follow_up: layout.follow_up,
     }
     subheadings = {a["subheading"] for o in ENGLISH["objectives"] for a in o["actions"]} - {""}
     dropped = None
@@ -46,20 +52,20 @@ def synthetic_french(drop=None, intro=FR.actions_intro):
         if line in headings:
             out.append(headings[line])
         elif i == 1:
-            out.append(f"[fr] {line}")  # the compact's title
+            out.append(f"[{tag}] {line}")  # the compact's title
         elif line.strip() == EN.actions_intro:
             out.append(intro)
         elif match := EN.objective_re.match(line):
             # French sets a no-break space before the colon: the parser must accept it.
-            out.append(f"{FR.objective} {match[1]}\u00a0: [fr] {match[2]}")
+            out.append(f"{layout.objective} {match[1]}\u00a0: [{tag}] {match[2]}")
         elif line.strip() == dropped:
             continue
         elif match := NUMBERED.match(line):
-            out.append(f"{match[1]}. [fr] {match[2]}")
+            out.append(f"{match[1]}. [{tag}] {match[2]}")
         elif match := EN.item_re.match(line):
-            out.append(f"({match[1]}) [fr] {match[2]}")
+            out.append(f"{marker(match[2])} [{tag}] {match[3]}")
         elif line.strip() in subheadings:
-            out.append(f"[fr] {line.strip()}")
+            out.append(f"[{tag}] {line.strip()}")
         else:
             out.append(line)
     return "\n".join(out) + "\n"
@@ -221,3 +227,21 @@ def test_the_principles_chart_names_them_in_the_official_text_of_the_readers_lan
     assert "(a) [fr] People-centred" in client.get("/fr/dashboards/").content.decode()
     english = client.get("/dashboards/").content.decode()
     assert "(a) People-centred" in english and "[fr]" not in english
+
+
+@pytest.mark.parametrize("language", ["es", "zh-hans"])
+def test_items_lettered_the_languages_way_are_read(translation_dirs, monkeypatch, language):
+    """Spanish letters its items "a)"; Chinese may set full-width brackets "（a）"."""
+    # The synthetic text keeps the English ". " after each principle's name (Chinese ends it "。").
+    monkeypatch.setitem(framework.LAYOUTS, language, replace(framework.LAYOUTS[language], name_end=". "))
+    marker = "{})".format if language == "es" else "（{}）".format
+    text = synthetic_french(tag=language, marker=marker)
+    derived = framework.derive_translation(text, language, ENGLISH)
+    assert derived["actions"]["13(c)"]["text"].startswith(f"[{language}] ")
+    assert derived["paragraphs"]["45"]["text"].count(f"\n{marker('a')} [{language}] ") == 1
+
+
+def test_principles_whose_names_do_not_end_as_the_layout_says_are_refused():
+    text = synthetic_french(tag="zh-hans")  # names end ". ", the Chinese layout expects "。"
+    with pytest.raises(framework.SourceError, match=r"guiding principles without a name .*: \(a\), \(b\)"):
+        framework.derive_translation(text, "zh-hans", ENGLISH)
