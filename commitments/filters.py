@@ -65,7 +65,7 @@ def action_code(value):
 def objective_choices():
     """Numbered titles ("13. Use migration detention only as a measure of last resort ..."): a bare
     number tells a new user nothing."""
-    return [(str(n), f"{n}. {title}") for n, title in Objective.objects.values_list("number", "title")]
+    return [(str(o.number), str(o)) for o in Objective.objects.only("number", "title", "translations")]
 
 
 def action_choices():
@@ -73,7 +73,7 @@ def action_choices():
 
 
 def principle_choices():
-    return [(p.letter, f"({p.letter}) {p.name}") for p in GuidingPrinciple.objects.all()]
+    return [(p.letter, str(p)) for p in GuidingPrinciple.objects.all()]  # in the reader's language if loaded
 
 
 def entity_kind_choices():

@@ -16,14 +16,20 @@ from .indicators.forms import ResultMeasureFields
 from .models import Action, Evidence, GuidingPrinciple, StakeholderType, TargetGroup
 
 
+def action_label(action):
+    """The code and the start of the action's text, in the reader's language where its official text is loaded."""
+    text = action.in_language("text")[0]
+    return f"{action.code} {text[:90]}{'…' if len(text) > 90 else ''}"
+
+
 class ActionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.code} {obj.text[:90]}{'…' if len(obj.text) > 90 else ''}"
+        return action_label(obj)
 
 
 class ActionMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.code} {obj.text[:90]}{'…' if len(obj.text) > 90 else ''}"
+        return action_label(obj)
 
 
 class DateInput(forms.DateInput):

@@ -58,22 +58,77 @@ def _without(row, *names):
     return {k: v for k, v in row.items() if k not in names}
 
 
+def load_translations(data):
+    """{language: framework_<lang>.json} for every official translation derived, each checked whole.
+
+    A file that does not cover every principle, objective, action and paragraph of the English
+    fixture (or covers others) is refused, naming what differs, before anything is written.
+    """
+    expected = {
+        "principles": {p["letter"] for p in data["principles"]},
+        "objectives": {str(o["number"]) for o in data["objectives"]},
+        "actions": {a["code"] for o in data["objectives"] for a in o["actions"]},
+        "paragraphs": {str(p["number"]) for p in data["paragraphs"]},
+    }
+    translations = {}
+    for language in framework.TRANSLATION_LANGUAGES:
+        path = framework.translation_fixture(language)
+        if not path.exists():
+            continue
+        translation = framework.load_fixture(path)
+        problems = []
+        for part, keys in expected.items():
+            found = set(translation.get(part, {}))
+            if missing := sorted(keys - found):
+                problems.append(f"{part} missing: {', '.join(missing)}")
+            if extra := sorted(found - keys):
+                problems.append(f"{part} not in the compact: {', '.join(extra)}")
+        if problems:
+            raise framework.SourceError(f"{path.name} is refused, nothing was loaded: {'; '.join(problems)}")
+        translations[language] = translation
+    return translations
+
+
+def _in_languages(translations, part, key):
+    """The `translations` value of one object: {language: {field: text}} over the loaded languages."""
+    return {language: t[part][key] for language, t in translations.items()}
+
+
 @transaction.atomic
 def load_framework():
     """Load instrument, principles, objectives, actions, paragraphs, States and stakeholder types."""
     data = framework.load_fixture(framework.FRAMEWORK_JSON)
-    instrument = {**data["instrument"], "adopted_on": date.fromisoformat(data["instrument"]["adopted_on"])}
+    texts = load_translations(data)
+    instrument = {
+        **data["instrument"],
+        "adopted_on": date.fromisoformat(data["instrument"]["adopted_on"]),
+        "translations": {language: t["instrument"] for language, t in texts.items()},
+    }
+    principles = [{**p, "translations": _in_languages(texts, "principles", p["letter"])} for p in data["principles"]]
+    objectives = [
+        {**_without(o, "actions"), "translations": _in_languages(texts, "objectives", str(o["number"]))}
+        for o in data["objectives"]
+    ]
     results = {
         "instrument": sync(Instrument, "symbol", [instrument]),
-        "guiding principles": sync(GuidingPrinciple, "letter", data["principles"]),
-        "objectives": sync(Objective, "number", [_without(o, "actions") for o in data["objectives"]]),
+        "guiding principles": sync(GuidingPrinciple, "letter", principles),
+        "objectives": sync(Objective, "number", objectives),
     }
     objective_ids = dict(Objective.objects.values_list("number", "id"))
     actions = [
-        {**action, "objective_id": objective_ids[o["number"]]} for o in data["objectives"] for action in o["actions"]
+        {
+            **action,
+            "objective_id": objective_ids[o["number"]],
+            "translations": _in_languages(texts, "actions", action["code"]),
+        }
+        for o in data["objectives"]
+        for action in o["actions"]
     ]
     results["actions"] = sync(Action, "code", actions)
-    results["paragraphs"] = sync(Paragraph, "number", data["paragraphs"])
+    paragraphs = [
+        {**p, "translations": _in_languages(texts, "paragraphs", str(p["number"]))} for p in data["paragraphs"]
+    ]
+    results["paragraphs"] = sync(Paragraph, "number", paragraphs)
     results["Member States"] = sync(MemberState, "iso3", framework.load_fixture(framework.STATES_JSON))
     results["stakeholder types"] = sync(
         StakeholderType, "slug", framework.load_fixture(framework.STAKEHOLDER_TYPES_JSON)

@@ -9,14 +9,69 @@ a corrected text is reloaded.
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from .names import area_name, state_name
 
 
-class Instrument(models.Model):
+class CompactText(models.Model):
+    """The compact's own text in the languages whose official text is loaded.
+
+    The English text lives in the model's fields; `translations` holds the official text of
+    other UN languages, {"fr": {"title": ...}}, written only by `load_framework` from
+    `fixtures/framework_<lang>.json` (see framework.derive_translation). The compact is never
+    machine-translated: where a language has no official text, the English text is shown,
+    marked lang="en" by the templates through `compact_lang`.
+    """
+
+    TRANSLATED_FIELDS = ()
+
+    translations = models.JSONField(
+        _("official translations"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("The official text in the other UN languages, as loaded by load_framework."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def in_language(self, field, language=None):
+        """(text, language of that text): the official text in `language` if loaded, else English."""
+        language = language or get_language() or "en"
+        text = self.translations.get(language, {}).get(field)
+        if text is None:
+            return getattr(self, field), "en"
+        return text, language
+
+    @property
+    def compact_lang(self):
+        """The language this object's text is shown in on the current page."""
+        language = get_language() or "en"
+        return language if language in self.translations else "en"
+
+    @property
+    def local(self):
+        """The text in the reader's language, for templates: {{ objective.local.title }}."""
+        return _LocalText(self)
+
+
+class _LocalText:
+    def __init__(self, obj):
+        self._obj = obj
+
+    def __getitem__(self, field):
+        if field not in self._obj.TRANSLATED_FIELDS:
+            raise KeyError(field)
+        return self._obj.in_language(field)[0]
+
+
+class Instrument(CompactText):
     """The compact as an instrument: A/RES/73/195."""
+
+    TRANSLATED_FIELDS = ("title",)
 
     symbol = models.CharField(_("symbol"), max_length=40, unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -34,8 +89,10 @@ class Instrument(models.Model):
         return (self.symbol,)
 
 
-class GuidingPrinciple(models.Model):
+class GuidingPrinciple(CompactText):
     """One of the ten cross-cutting guiding principles of para 15 (a)-(j)."""
+
+    TRANSLATED_FIELDS = ("name", "text")
 
     letter = models.CharField(_("letter"), max_length=1, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -46,14 +103,16 @@ class GuidingPrinciple(models.Model):
         verbose_name = _("guiding principle")
 
     def __str__(self):
-        return f"({self.letter}) {self.name}"
+        return f"({self.letter}) {self.in_language('name')[0]}"
 
     def natural_key(self):
         return (self.letter,)
 
 
-class Objective(models.Model):
+class Objective(CompactText):
     """One of the 23 objectives (para 16) with its commitment paragraph (paras 17-39)."""
+
+    TRANSLATED_FIELDS = ("title", "heading", "commitment")
 
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
     title = models.CharField(_("title"), max_length=300, help_text=_("As listed in para 16."))
@@ -66,7 +125,7 @@ class Objective(models.Model):
         verbose_name = _("objective")
 
     def __str__(self):
-        return f"{self.number}. {self.title}"
+        return f"{self.number}. {self.in_language('title')[0]}"
 
     def natural_key(self):
         return (self.number,)
@@ -75,8 +134,10 @@ class Objective(models.Model):
         return reverse("commitments:objective", args=[self.number])
 
 
-class Action(models.Model):
+class Action(CompactText):
     """A lettered action of an objective, e.g. 13(a); 187 in all."""
+
+    TRANSLATED_FIELDS = ("text", "subheading")
 
     objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="actions")
     letter = models.CharField(_("letter"), max_length=2)
@@ -106,8 +167,10 @@ class Action(models.Model):
         return reverse("commitments:action", args=[self.slug])
 
 
-class Paragraph(models.Model):
+class Paragraph(CompactText):
     """Paragraphs 40-54: implementation, follow-up and review, cited by the cycle rules."""
+
+    TRANSLATED_FIELDS = ("text",)
 
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
     section = models.CharField(_("section"), max_length=100)

@@ -9,7 +9,7 @@ from .readers import reader_page
 
 @reader_page
 def home(request):
-    objectives = Objective.objects.all()
+    objectives = list(Objective.objects.all())  # a list: the template reads the first one's language
     return render(
         request,
         "commitments/home.html",
@@ -24,7 +24,7 @@ def home(request):
 @reader_page
 def objective_detail(request, number):
     objective = get_object_or_404(Objective, number=number)
-    actions = objective.actions.all()
+    actions = list(objective.actions.all())  # a list: the template reads the first one's language
     return render(request, "commitments/objective.html", {"objective": objective, "actions": actions})
 
 

@@ -436,9 +436,11 @@ def participation(counts, stakeholder_types, entity=None):
     )
 
 
-def principles(counts, all_principles, entity=None):
-    """`counts`: {(letter, name): n}; `all_principles`: [(letter, name)] of the ten."""
-    items = [(f"({letter}) {name}", counts.get((letter, name))) for letter, name in all_principles]
+def principles(counts, all_principles, entity=None, names=None):
+    """`counts`: {(letter, name): n}; `all_principles`: [(letter, name)] of the ten; `names`: {letter:
+    name shown}, the official text in the reader's language where loaded (English otherwise)."""
+    names = names or {}
+    items = [(f"({letter}) {names.get(letter, name)}", counts.get((letter, name))) for letter, name in all_principles]
     return horizontal_bars(
         items,
         chart_id="principles",

@@ -10,6 +10,7 @@ from `reporting.dashboards`; the number of queries does not depend on the amount
 from csp.constants import UNSAFE_INLINE
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
+from django.utils.translation import get_language
 
 from commitments import dataversion, rollups
 from commitments.filters import action_slug, filter_evidence
@@ -52,7 +53,21 @@ class Reference:
         self.regions = sorted({region for *_rest, region in rows if region})
         self.types = list(StakeholderType.objects.order_by("order").values_list("id", "slug", "name"))
         self.objectives = list(Objective.objects.order_by("number").values_list("number", flat=True))
-        self.principles = list(GuidingPrinciple.objects.order_by("letter").values_list("letter", "name"))
+        principles = GuidingPrinciple.objects.order_by("letter").values_list("letter", "name", "translations")
+        self.principles = [(letter, name) for letter, name, _texts in principles]
+        # The official text of the principles' names in other languages, where loaded.
+        self.principle_translations = {letter: texts for letter, _name, texts in principles}
+
+    @property
+    def principle_names(self):
+        """{letter: name} in the reader's language where its official text is loaded."""
+        language = get_language() or "en"
+        return {
+            letter: texts[language]["name"]
+            # getattr: a Reference cached by the release before this one has no translations
+            for letter, texts in getattr(self, "principle_translations", {}).items()
+            if language in texts
+        }
 
     @property
     def type_slugs(self):
@@ -146,7 +161,7 @@ def global_dashboard(request):
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives),
         dashboards.trend(data["by_cycle_status"], CYCLES),
         dashboards.participation(data["participation"], ref.type_names),
-        dashboards.principles(data["principles"], ref.principles),
+        dashboards.principles(data["principles"], ref.principles, names=ref.principle_names),
         dashboards.sdg_targets(data["sdg_targets"], sdg.titles(data["sdg_targets"])),
         *_pledge_charts(request, ref),
     ]
@@ -179,7 +194,7 @@ def state_profile(request, iso3):
     charts = [
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives, entity=state.name),
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=state.name),
-        dashboards.principles(data["principles"], ref.principles, entity=state.name),
+        dashboards.principles(data["principles"], ref.principles, names=ref.principle_names, entity=state.name),
         dashboards.plan_coverage(pledge_selectors.plan_coverage(state), entity=state.name),
     ]
     extra = {
@@ -208,7 +223,7 @@ def objective_profile(request, number):
         ),
         dashboards.trend(data["by_cycle_status"], CYCLES),
         dashboards.participation(data["participation"], ref.type_names),
-        dashboards.principles(data["principles"], ref.principles),
+        dashboards.principles(data["principles"], ref.principles, names=ref.principle_names),
     ]
     extra = {
         "entity": objective,
@@ -230,7 +245,7 @@ def action_profile(request, slug):
         dashboards.state_map(data["by_state"], ref.states),
         dashboards.trend(data["by_cycle_status"], CYCLES),
         dashboards.participation(data["participation"], ref.type_names),
-        dashboards.principles(data["principles"], ref.principles),
+        dashboards.principles(data["principles"], ref.principles, names=ref.principle_names),
     ]
     extra = {
         "entity": action,
@@ -255,7 +270,7 @@ def organisation_profile(request, pk):
     charts = [
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives, entity=name),
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=name),
-        dashboards.principles(data["principles"], ref.principles, entity=name),
+        dashboards.principles(data["principles"], ref.principles, names=ref.principle_names, entity=name),
     ]
     extra = {
         "entity": organisation,

@@ -6,14 +6,21 @@ from commitments import framework
 
 
 class Command(BaseCommand):
-    help = "Derive fixtures/*.json from fixtures/source and country_converter; --check only compares."
+    help = (
+        "Derive fixtures/*.json from fixtures/source (with any official translation in fixtures/source/<lang>/)"
+        " and country_converter; --check only compares."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help="Fail if a committed file differs.")
 
     def handle(self, *args, check=False, **options):
         stale = []
-        for path, content in framework.derived_files().items():
+        try:
+            files = framework.derived_files()  # all derived before any is written
+        except framework.SourceError as exc:
+            raise CommandError(f"Nothing was written: {exc}") from exc
+        for path, content in files.items():
             current = path.read_text(encoding="utf-8") if path.exists() else None
             if current == content:
                 self.stdout.write(f"{path.name}: up to date")

@@ -1,7 +1,8 @@
 """Load the compact's framework and the reporting entities from fixtures/, idempotently."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from commitments.framework import SourceError
 from commitments.loading import load_framework
 
 
@@ -9,7 +10,10 @@ class Command(BaseCommand):
     help = "Load or update the framework and Member States from fixtures/ (safe to run again)."
 
     def handle(self, *args, **options):
-        results = load_framework()
+        try:
+            results = load_framework()
+        except SourceError as exc:  # an incomplete official translation: refused, nothing written
+            raise CommandError(str(exc)) from exc
         for name, result in results.items():
             self.stdout.write(
                 f"{name}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
