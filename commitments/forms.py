@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import extensions, services
@@ -22,12 +23,41 @@ def action_label(action):
     return f"{action.code} {text[:90]}{'…' if len(text) > 90 else ''}"
 
 
+class CompactTextOptions:
+    """Choices labelled with the compact's own text say which language it is in: lang="en" where no
+    official translation is loaded for the reader's language (screen readers switch voice)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        option["label_lang"] = getattr(instance, "compact_lang", None) or get_language() or "en"
+        if isinstance(self, forms.Select):  # an <option> carries its own lang; a checkbox's label, below
+            option["attrs"]["lang"] = option["label_lang"]
+        return option
+
+
+class CompactSelect(CompactTextOptions, forms.Select):
+    pass
+
+
+class CompactSelectMultiple(CompactTextOptions, forms.SelectMultiple):
+    pass
+
+
+class CompactCheckboxes(CompactTextOptions, forms.CheckboxSelectMultiple):
+    option_template_name = "commitments/widgets/compact_checkbox_option.html"
+
+
 class ActionChoiceField(forms.ModelChoiceField):
+    widget = CompactSelect
+
     def label_from_instance(self, obj):
         return action_label(obj)
 
 
 class ActionMultipleChoiceField(forms.ModelMultipleChoiceField):
+    widget = CompactSelectMultiple
+
     def label_from_instance(self, obj):
         return action_label(obj)
 
@@ -78,14 +108,14 @@ class EvidenceForm(forms.ModelForm):
         queryset=Action.objects.all(),
         to_field_name="code",
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=CompactSelectMultiple(attrs={"size": 8}),
         help_text=_("Optional. Hold Ctrl (or Cmd) to choose several."),
     )
     principles = forms.ModelMultipleChoiceField(
         label=_("Guiding principles applied"),
         queryset=GuidingPrinciple.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CompactCheckboxes,
     )
     partners = forms.ModelMultipleChoiceField(
         label=_("Partners involved"),

@@ -7,12 +7,14 @@ and draws only published evidence. A profile page is the same filters with its o
 from `reporting.dashboards`; the number of queries does not depend on the amount of data.
 """
 
+from types import SimpleNamespace
+
 from csp.constants import UNSAFE_INLINE
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
-from commitments import dataversion, rollups
+from commitments import dataversion, names, rollups
 from commitments.filters import action_slug, filter_evidence
 from commitments.indicators import selectors as sdg
 from commitments.models import Action, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
@@ -49,7 +51,7 @@ class Reference:
         # Observer States (Holy See, State of Palestine) report like any other: every State is read.
         rows = list(MemberState.objects.values_list("id", "iso3", "name", "region"))
         self.state_keys = {pk: (iso3, region) for pk, iso3, _name, region in rows}
-        self.states = sorted(((iso3, name) for _pk, iso3, name, _region in rows), key=lambda s: s[1])
+        self.english_states = [(iso3, name) for _pk, iso3, name, _region in rows]
         self.regions = sorted({region for *_rest, region in rows if region})
         self.types = list(StakeholderType.objects.order_by("order").values_list("id", "slug", "name"))
         self.objectives = list(Objective.objects.order_by("number").values_list("number", flat=True))
@@ -70,12 +72,20 @@ class Reference:
         }
 
     @property
+    def states(self):
+        """(iso3, name) in the reader's language (CLDR; the UN's English names in English), sorted by
+        name: the cached names are English, translated at each use, never stored translated."""
+        named = [(iso3, names.state_name(SimpleNamespace(iso3=iso3, name=name))) for iso3, name in self.english_states]
+        return sorted(named, key=lambda s: s[1])
+
+    @property
     def type_slugs(self):
         return {pk: slug for pk, slug, _name in self.types}
 
     @property
     def type_names(self):
-        return [(slug, name) for _pk, slug, name in self.types]
+        # Stakeholder type names are marked for translation in commitments/framework.py.
+        return [(slug, gettext(name)) for _pk, slug, name in self.types]
 
 
 def _filtered(request, scope=None):
