@@ -177,6 +177,56 @@ class OrganisationFilter(django_filters.ModelChoiceFilter):
     field_class = OrganisationField
 
 
+class CodesInput(forms.TextInput):
+    """Codes typed in one box (`10.7 8.8` or `10.7, 8.8`), like the organisation field: no list
+    of every code in the page; sdg-codes.js loads the suggestions when the box is first used.
+    The placeholder shows the form of the codes (language-neutral, so not translated).
+    Several `name=` parameters (the API's and old links' form) show in the box together."""
+
+    template_name = "commitments/widgets/code_search.html"
+
+    def __init__(self, url_name, attrs=None):
+        self.url_name = url_name
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+    def __deepcopy__(self, memo):
+        copy = super().__deepcopy__(memo)
+        copy.url_name = self.url_name
+        return copy
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            return data.getlist(name)
+        value = data.get(name)
+        return value if value is None or isinstance(value, list | tuple) else [value]
+
+    def format_value(self, value):
+        if isinstance(value, list | tuple):
+            return " ".join(str(v) for v in value if v) or None
+        return super().format_value(value)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_id = context["widget"]["attrs"].get("id") or f"id_{name}"
+        context["widget"]["attrs"].update({"list": f"{widget_id}-options", "data-codes-url": reverse(self.url_name)})
+        context["widget"]["widget_id"] = widget_id
+        return context
+
+
+class CodesField(forms.MultipleChoiceField):
+    """Codes from one or several parameters, each possibly holding several codes."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = [value]
+        codes = [code for text in super().to_python(value) for code in re.split(r"[\s,;]+", text.strip())]
+        return list(dict.fromkeys(code for code in codes if code))
+
+
+class CodesFilter(django_filters.MultipleChoiceFilter):
+    field_class = CodesField
+
+
 class ActionCodesField(forms.MultipleChoiceField):
     """Action codes as 13a or 13(a)."""
 
@@ -304,17 +354,18 @@ class EvidenceFilterSet(django_filters.FilterSet):
         method="filter_principle",
         widget=forms.CheckboxSelectMultiple,
     )
-    sdg_target = django_filters.MultipleChoiceFilter(
+    # 186 goals and targets, 252 indicators: typed as codes, not offered as <select>s in every page.
+    sdg_target = CodesFilter(
         label=_("SDG target (or goal)"),
         choices=sdg.target_choices,
         method="filter_sdg_target",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=CodesInput("reporting:sdg_codes_targets", attrs={"placeholder": "10.7 8.8"}),
     )
-    sdg_indicator = django_filters.MultipleChoiceFilter(
+    sdg_indicator = CodesFilter(
         label=_("SDG indicator measured"),
         choices=sdg.indicator_choices,
         method="filter_sdg_indicator",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=CodesInput("reporting:sdg_codes_indicators", attrs={"placeholder": "10.7.1"}),
     )
     good_practice = StrictBooleanFilter(label=_("Offered as a good practice"), widget=RawNullBooleanSelect)
     validated_from = django_filters.DateFilter(

@@ -5,9 +5,10 @@ the version that retired them, so old records never point nowhere. Reads come fr
 `commitments.indicators.selectors`; the chart from `reporting.dashboards`.
 """
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 
 from commitments.indicators import selectors as sdg
 from commitments.indicators.models import FrameworkItem, IndicatorFramework
@@ -16,6 +17,15 @@ from . import dashboards
 
 RECENT = 20
 LIST_RELATED = ["member_state", "organisation", "primary_action"]
+
+
+def codes(request, kind):
+    """Goals and targets, or indicators: code and title in the reader's language, for the evidence
+    list's SDG filters (sdg-codes.js loads them when the box is first used)."""
+    choices = sdg.target_choices() if kind == "targets" else sdg.indicator_choices()
+    response = JsonResponse({"results": [{"code": code, "label": label} for code, label in choices]})
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
 
 
 def sdg_index(request):

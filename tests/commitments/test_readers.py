@@ -102,7 +102,10 @@ def test_a_withdrawal_shows_on_the_next_request(world, page):
     url = PAGES[page](world)
     reader = Client()
     before = body(reader.get(url))
-    services.evidence_withdraw(user=world["people"]["focal"], evidence=world["state_record"])
+    # A published record is taken down by its focal point, who says why.
+    services.evidence_withdraw(
+        user=world["people"]["focal"], evidence=world["state_record"], reason="Reported twice by mistake"
+    )
     after = body(reader.get(url))
     cache.clear()
     assert after == body(Client().get(url)) and after != before
@@ -207,13 +210,20 @@ def test_cached_page_carries_each_readers_own_csrf_token(world):
     assert token != "__csrf__"
     response = reader.post("/i18n/setlang/", {"language": "fr", "next": "/evidence/", "csrfmiddlewaretoken": token})
     assert response.status_code == 302
-    assert 'lang="fr"' in reader.get("/evidence/").content.decode()
+    # The chosen language has its own addresses: the English one now leads to the French page.
+    french = reader.get("/evidence/", follow=True)
+    assert french.redirect_chain == [("/fr/evidence/", 302)]
+    assert 'lang="fr"' in french.content.decode()
 
 
 def test_cached_pages_keep_their_language(world):
     english = Client().get("/evidence/").content.decode()
-    french = Client(headers={"accept-language": "fr"}).get("/evidence/").content.decode()
-    assert 'lang="en"' in english and 'lang="fr"' in french
+    french = Client(headers={"accept-language": "fr"}).get("/evidence/", follow=True)
+    assert french.redirect_chain == [("/fr/evidence/", 302)]
+    assert 'lang="en"' in english and 'lang="fr"' in french.content.decode()
+    # Asked for directly, each address keeps its own language whatever was cached first.
+    assert 'lang="fr"' in Client().get("/fr/evidence/").content.decode()
+    assert 'lang="en"' in Client().get("/evidence/").content.decode()
 
 
 # --- The shared cache and redis ---------------------------------------------------------------------

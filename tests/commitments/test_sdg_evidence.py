@@ -108,7 +108,10 @@ def test_form_suggests_the_actions_targets_and_saves_what_the_reporter_confirms(
     # 6(a) links to 10.7 and 8.8 by default: both offered, ticked, titles in the reader's language.
     assert 'name="sdg-targets" value="10.7" checked' in page and 'name="sdg-targets" value="8.8" checked' in page
     assert "Facilitate orderly, safe, regular and responsible migration" in page
-    french = client.get("/workspace/evidence/new/?action=6a", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    # A French reader is sent to the page's French address.
+    french = client.get("/workspace/evidence/new/?action=6a", HTTP_ACCEPT_LANGUAGE="fr", follow=True)
+    assert french.redirect_chain == [("/fr/workspace/evidence/new/?action=6a", 302)]
+    french = french.content.decode()
     french = unicodedata.normalize("NFC", french)  # some source titles are stored decomposed (NFD)
     assert "Faciliter la migration et la mobilité de façon ordonnée" in french
 

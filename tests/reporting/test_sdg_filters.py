@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -78,6 +79,7 @@ ALL = {
         ("sdg_target=10.7", {"Regular pathways for workers"}),
         ("sdg_target=10", {"Regular pathways for workers", "Alternatives to detention for families"}),  # goal 10
         ("sdg_target=17.18&sdg_target=8.8", {"Migration data strategy", "Regular pathways for workers"}),
+        ("sdg_target=17.18,+8.8", {"Migration data strategy", "Regular pathways for workers"}),  # typed in one box
         ("sdg_indicator=10.7.1", {"Regular pathways for workers"}),
         ("sdg_indicator=10.7.2", set()),
         ("sdg_target=10&state=MAR", {"Alternatives to detention for families"}),
@@ -90,6 +92,16 @@ def test_same_records_in_the_list_the_api_the_csv_and_the_dashboard(world, clien
     data = dashboard(query)
     assert data["totals"]["records"] == len(expected)
     assert sum(data["by_state"].values()) == len([t for t in expected if t != "Legal aid for people in detention"])
+
+
+def test_the_code_boxes_show_the_codes_and_load_their_suggestions_on_demand(world, client):
+    html = client.get("/evidence/?sdg_target=17.18&sdg_target=8.8").content.decode()
+    field = re.search(r'<input[^>]*name="sdg_target"[^>]*>', html).group(0)
+    assert 'value="17.18 8.8"' in field and 'data-codes-url="/sdg/targets.json"' in field
+    assert "<option" not in html.split('name="sdg_target"')[1].split("</datalist>")[0]  # no list in the page
+    targets = client.get("/sdg/targets.json").json()["results"]
+    assert {"10", "10.7"} <= {row["code"] for row in targets}
+    assert "10.7.1" in {row["code"] for row in client.get("/sdg/indicators.json").json()["results"]}
 
 
 def test_an_unknown_code_is_an_error_everywhere(world, client):
