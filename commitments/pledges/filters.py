@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments.filters import (
     ActionsFilter,
     RawCheckbox,
+    RawNullBooleanSelect,
     StatesFilter,
     StrictBooleanFilter,
     _UserOnly,
@@ -53,7 +54,9 @@ class PledgeFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"), choices=OwnerStatus.choices, widget=forms.CheckboxSelectMultiple
     )
-    common = StrictBooleanFilter(label=_("Common pledges (with partners)"), method="filter_common")
+    common = StrictBooleanFilter(
+        label=_("Common pledges (with partners)"), method="filter_common", widget=RawNullBooleanSelect
+    )
     partner = StatesFilter(
         label=_("Partner State"), queryset=MemberState.objects.all(), to_field_name="iso3", method="filter_partner"
     )
