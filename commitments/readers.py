@@ -76,6 +76,18 @@ def _mark(response, etag, version, private):
     return response
 
 
+CSP_ATTRIBUTES = (
+    "_csp_exempt",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config",
+    "_csp_exempt_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_config_ro",
+)
+
+
 def reader_page(view):
     """Cache the page for anonymous readers under the data version; ETag and 304 for them."""
 
@@ -98,10 +110,15 @@ def reader_page(view):
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming or response.cookies:
                 return response
-            stored = (response["Content-Type"], CSRF_INPUT.sub(CSRF_MARK, response.content))
+            # The view's own widening of the Content-Security-Policy (django-csp reads it from the
+            # response) is kept with the page: the dashboards' style-src-attr for plotly.
+            policy = {attr: getattr(response, attr) for attr in CSP_ATTRIBUTES if hasattr(response, attr)}
+            stored = (response["Content-Type"], CSRF_INPUT.sub(CSRF_MARK, response.content), policy)
             cache.set(key, stored, PAGE_SECONDS)
-        content_type, content = stored
+        content_type, content, *policy = stored
         response = HttpResponse(content.replace(b"__csrf__", get_token(request).encode()), content_type=content_type)
+        for attr, value in (policy[0] if policy else {}).items():
+            setattr(response, attr, value)
         return _mark(response, etag, version, private=False)
 
     return wrapper

@@ -304,6 +304,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Evidence and pledges both have a "status" with different choices: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "EvidenceStatusEnum": "commitments.models.Evidence.Status",
+        "PledgeStatusEnum": "commitments.pledges.models.OwnerStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "commitments.api.schema.evidence_filter_enums",

@@ -50,9 +50,9 @@ def test_pages_work_under_the_content_security_policy(framework, live_server, pa
         assert page.locator("main h1").count() == 1, path
 
     page.goto(base + reverse("dashboards:global"))
-    charts_drawn(page, 6)
+    charts_drawn(page, 9)
     page.goto(base + "/dashboards/states/MAR/")
-    charts_drawn(page, 3)
+    charts_drawn(page, 4)
     screenshot(page, "csp-dashboard-state")
 
     # The API's documentation: Swagger UI and ReDoc draw the schema; the browsable API renders.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments.filters import (
     ActionsFilter,
     RawCheckbox,
+    RawNullBooleanSelect,
     StatesFilter,
     StrictBooleanFilter,
     _UserOnly,
@@ -53,7 +54,9 @@ class PledgeFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"), choices=OwnerStatus.choices, widget=forms.CheckboxSelectMultiple
     )
-    common = StrictBooleanFilter(label=_("Common pledges (with partners)"), method="filter_common")
+    common = StrictBooleanFilter(
+        label=_("Common pledges (with partners)"), method="filter_common", widget=RawNullBooleanSelect
+    )
     partner = StatesFilter(
         label=_("Partner State"), queryset=MemberState.objects.all(), to_field_name="iso3", method="filter_partner"
     )
@@ -70,21 +73,21 @@ class PledgeFilterSet(django_filters.FilterSet):
             Q(title__icontains=value) | Q(description__icontains=value) | Q(identifier=value.upper())
         )
 
-    def filter_state(self, queryset, name, value):
+    def filter_state(self, queryset, name, value: list[str]):
         return queryset.filter(member_state__in=value) if value else queryset
 
-    def filter_entity_kind(self, queryset, name, value):
+    def filter_entity_kind(self, queryset, name, value: str):
         if value == "state":
             return queryset.filter(member_state__isnull=False)
         return queryset.filter(organisation__stakeholder_type__slug=value)
 
-    def filter_region(self, queryset, name, value):
+    def filter_region(self, queryset, name, value: str):
         return queryset.filter(Q(member_state__region=value) | Q(organisation__country__region=value))
 
-    def filter_objective(self, queryset, name, value):
+    def filter_objective(self, queryset, name, value: list[int]):
         return self._linked(queryset, Action.objects.filter(objective__number__in=value), value)
 
-    def filter_action(self, queryset, name, value):
+    def filter_action(self, queryset, name, value: list[str]):
         return self._linked(queryset, Action.objects.filter(code__in=[action_code(v) for v in value]), None)
 
     def _linked(self, queryset, actions, objectives):
@@ -102,7 +105,7 @@ class PledgeFilterSet(django_filters.FilterSet):
         has = Exists(PledgePartner.objects.filter(pledge_id=OuterRef("pk")))
         return queryset.filter(has if value else ~has)
 
-    def filter_partner(self, queryset, name, value):
+    def filter_partner(self, queryset, name, value: list[str]):
         if not value:
             return queryset
         return queryset.filter(Exists(PledgePartner.objects.filter(pledge_id=OuterRef("pk"), member_state__in=value)))

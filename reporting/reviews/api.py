@@ -1,9 +1,11 @@
 """The published voluntary reviews in the REST API (read-only), registered in monitor/api_router.py."""
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
+
+from commitments.api.views import READ_LIST, READ_ONE, StrictFilterBackend
 
 from .filters import PublishedReviewFilterSet, published_reviews
 from .models import ReviewVersion
@@ -56,12 +58,18 @@ class PublishedReviewSerializer(serializers.ModelSerializer):
         return ReviewFileSerializer(obj.files.all(), many=True, context=self.context).data
 
 
+# Like the other lists: a bad filter is 400, a page past the end 404 (with the API's error body).
+@extend_schema_view(
+    list=extend_schema(responses={**READ_LIST, 200: PublishedReviewSerializer(many=True)}),
+    retrieve=extend_schema(responses={**READ_ONE, 200: PublishedReviewSerializer}),
+)
 class PublishedReviewViewSet(viewsets.ReadOnlyModelViewSet):
     """Voluntary national reviews the States published, with their files and SHA-256."""
 
     serializer_class = PublishedReviewSerializer
     permission_classes = [AllowAny]
     filterset_class = PublishedReviewFilterSet
+    filter_backends = [StrictFilterBackend]  # as for evidence and pledges: an empty parameter is a 400
 
     def get_queryset(self):
         return published_reviews({})[1]

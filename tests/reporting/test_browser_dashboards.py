@@ -37,20 +37,27 @@ def test_global_dashboard_and_state_profile_render_offline(framework, live_serve
     demo.generate(600, seed=4, organisations=80)
     page = browser_page
 
-    draw(page, f"{live_server.url}/dashboards/", 6)
+    # Map, objectives x regions, status by objective, trend, participation, principles,
+    # evidence by SDG target, pledges by type and by objective.
+    draw(page, f"{live_server.url}/dashboards/", 9)
     figures = page.locator(".chart-figure")
-    assert figures.count() == 6
-    for i in range(6):
+    assert figures.count() == 9
+    for i in range(9):
         assert figures.nth(i).locator(".main-svg").count() >= 1
+    for chart in ("sdg-targets", "pledges-kind", "pledges-objective"):
+        assert page.locator(f"#chart-{chart} .main-svg").count() >= 1, chart
     # The map's countries came from the vendored topojson: drawn shapes, not an empty frame.
     assert page.locator("#chart-map .geo path.choroplethlocation").count() > 150
     assert any(u.endswith("/static/vendor/topojson/world_110m.json") for u in page.requests)
-    # The 28 Member States too small for the shapes are markers (scattergeo, in the partial bundle).
+    # The 28 Member States too small for the shapes, and the Holy See (an observer, drawn like every
+    # State), are markers (scattergeo, in the partial bundle).
     from commitments.models import MemberState
     from reporting.map_points import POINTS
 
     small = MemberState.objects.filter(is_observer=False, iso3__in=POINTS).count()
-    assert small == 28 and page.locator("#chart-map .geo .scattergeo path.point").count() == small
+    dotted = MemberState.objects.filter(iso3__in=POINTS).count()
+    assert small == 28 and dotted == 29
+    assert page.locator("#chart-map .geo .scattergeo path.point").count() == dotted
     assert page.locator("#chart-objectives-regions .heatmaplayer image, #chart-objectives-regions .hm").count() >= 1
     screenshot(page, "dashboard-global")
 
@@ -58,11 +65,13 @@ def test_global_dashboard_and_state_profile_render_offline(framework, live_serve
     with page.expect_navigation():
         page.get_by_label("Region", exact=True).select_option("Africa")
     assert "region=Africa" in page.url and "subregion=" not in page.url
-    page.wait_for_function("document.querySelectorAll('.chart-figure .main-svg').length >= 6")
+    page.wait_for_function("document.querySelectorAll('.chart-figure .main-svg').length >= 9")
     assert "Africa" in page.locator("#summary-objectives-regions").inner_text()
 
-    draw(page, f"{live_server.url}/dashboards/states/MAR/", 3)
-    assert page.locator(".chart-figure").count() == 3
+    # Status by objective, trend, principles, and the coverage of its national plan.
+    draw(page, f"{live_server.url}/dashboards/states/MAR/", 4)
+    assert page.locator(".chart-figure").count() == 4
+    assert page.locator("#chart-plan-coverage .main-svg").count() >= 1
     assert page.get_by_role("heading", level=1).inner_text() == "Morocco: implementation profile"
     screenshot(page, "dashboard-state")
 
