@@ -316,7 +316,11 @@ class AwareDateTimeField(forms.DateTimeField):
             raise forms.ValidationError(_("Enter a date and time in ISO 8601, e.g. 2026-03-01T00:00:00Z.")) from exc
         if parsed.tzinfo is None:
             raise forms.ValidationError(_("Give the time zone too, e.g. 2026-03-01T00:00:00Z."))
-        return parsed
+        try:
+            # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (up to ±23:59).
+            return parsed.astimezone(datetime.UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError(_("Enter a date and time in ISO 8601, e.g. 2026-03-01T00:00:00Z.")) from exc
 
 
 class AwareDateTimeFilter(django_filters.Filter):

@@ -51,3 +51,18 @@ def test_updated_since_returns_what_changed_and_withdrawn_lists_what_left(framew
     assert api.get("/api/v1/evidence/withdrawn/", {"since": "2026-03-02T13:00:00Z"}).json()["results"] == []
     assert str(old.record) not in str(api.get("/api/v1/evidence/withdrawn/").json())
     assert api.get("/api/v1/evidence/withdrawn/", {"since": "yesterday"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "since, status",
+    [
+        ("0285-12-15T15:21:50.215-18:54", 200),  # Python accepts the offset, PostgreSQL would not: sent as UTC
+        ("2026-03-02T10:00:00+14:00", 200),
+        ("0001-01-01T00:00:00+01:00", 400),  # before year 1 in UTC: refused in words, not a 500
+        ("2026-03-02T10:00:00", 400),  # no time zone
+    ],
+)
+def test_updated_since_takes_any_offset_as_utc_and_refuses_the_impossible_in_words(framework, since, status):
+    """Found by schemathesis on PostgreSQL: an offset of -18:54 reached the database and gave a 500."""
+    response = APIClient().get("/api/v1/evidence/", {"updated_since": since})
+    assert response.status_code == status, response.content
