@@ -214,6 +214,8 @@ PAGES = {
     ],
     "reporting:sdg_index": lambda w: [reverse("reporting:sdg_index")],
     "reporting:sdg_item": lambda w: [reverse("reporting:sdg_item", args=[code]) for code in ("10", "10.7", "10.7.2")],
+    "reporting:sdg_codes_targets": lambda w: [reverse("reporting:sdg_codes_targets")],
+    "reporting:sdg_codes_indicators": lambda w: [reverse("reporting:sdg_codes_indicators")],
     "commitments:state": lambda w: [reverse("commitments:state", args=[iso3]) for iso3 in ("MAR", "VAT", "PSE")],
     "dashboards:global": lambda w: [
         reverse("dashboards:global") + query for query in ("", "?state=VAT", "?region=Europe", "?objective=13")
