@@ -24,12 +24,41 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the compact's framework and the Member States loaded once.
+
+    Loading them takes about a thousand writes; done once here instead of in every test that
+    needs them, each test still sees them (and rolls back its own changes). A transactional
+    test's flush empties the database: the `framework` fixture loads them again after it.
+    """
+    from commitments.loading import load_framework
+
+    with django_db_blocker.unblock():
+        load_framework()
+
+
 @pytest.fixture
 def framework(db):
     """The compact's framework and the Member States, loaded as `make run` loads them."""
     from commitments.loading import load_framework
+    from commitments.models import Action
 
-    load_framework()
+    if not Action.objects.exists():  # emptied by a transactional test's flush
+        load_framework()
+
+
+@pytest.fixture
+def empty_database(db):
+    """No framework and no States, as on a database that was just migrated (for tests of loading)."""
+    from commitments.indicators.models import IndicatorFramework
+    from commitments.models import GuidingPrinciple, Instrument, MemberState, Objective, Paragraph
+    from commitments.models import PublishedRollup, StakeholderType, TargetGroup
+
+    for model in (PublishedRollup, IndicatorFramework, Paragraph, Objective, GuidingPrinciple, Instrument):
+        model.objects.all().delete()
+    for model in (MemberState, StakeholderType, TargetGroup):
+        model.objects.all().delete()
 
 
 def _redis_ping(port):
