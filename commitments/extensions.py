@@ -51,6 +51,16 @@ class EvidencePart:
         return ""
 
 
+# Sheets other apps add to the entity's evidence workbook (commitments.workbook), each an object with
+#   write(wb, user, entity)              adds its sheets to the workbook being built;
+#   instructions(entity)                 more paragraphs for the Instructions sheet;
+#   read(wb, user, entity, problems)     reads its sheets of an upload, appending workbook.Problem
+#                                        (with its sheet's name) to `problems`; returns what to save or None;
+#   save(user, pending, summary)         writes it, inside the import's transaction, noting each row in the
+#                                        workbook.ImportSummary; a ValidationError undoes the whole import.
+WORKBOOK_SHEETS = []
+
+
 def register_part(part):
     if all(p.name != part.name for p in EVIDENCE_PARTS):
         EVIDENCE_PARTS.append(part)

@@ -36,6 +36,7 @@ def workbook_page(request):
     entity = _entity(request.user)
     form = WorkbookUploadForm(request.POST, request.FILES) if request.method == "POST" else WorkbookUploadForm()
     context = {"entity": entity, "form": form, "max_mb": settings.MAX_UPLOAD_MB}
+    context["evidence_sheet"] = workbook.SHEET_EVIDENCE
     if request.method == "POST" and form.is_valid():
         try:
             summary = workbook.import_workbook(user=request.user, upload=form.cleaned_data["file"])

@@ -33,7 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from . import permissions, services
+from . import extensions, permissions, services
 from .indicators import evidence as framework_links
 from .models import (
     Action,
@@ -112,13 +112,14 @@ class Problem:
     row: int
     column: str
     message: str
+    sheet: str = ""  # "" is the Evidence sheet; other apps' sheets (extensions.WORKBOOK_SHEETS) name theirs
 
 
 class WorkbookProblems(Exception):
     """Rows with problems; nothing was imported."""
 
     def __init__(self, problems):
-        self.problems = sorted(problems, key=lambda p: p.row)
+        self.problems = sorted(problems, key=lambda p: (p.sheet, p.row))
         super().__init__(f"{len(self.problems)} problem(s) in the workbook")
 
 
@@ -336,6 +337,7 @@ def instructions(entity):
             "be changed by an upload."
         ),
         _("Clearing a row does not delete its draft: withdraw the draft in your workspace instead."),
+        *(paragraph for part in extensions.WORKBOOK_SHEETS for paragraph in part.instructions(entity)),
     ]
 
 
@@ -362,6 +364,8 @@ def build_workbook(user):
     last_row = _evidence_sheet(ws, user)
     _instructions_sheet(wb, entity)
     _validations(ws, _lists_sheet(wb), last_row)
+    for part in extensions.WORKBOOK_SHEETS:
+        part.write(wb, user, entity)
     wb.active = 0
     out = io.BytesIO()
     wb.save(out)
@@ -789,15 +793,23 @@ def _changes(current, data):
 
 @dataclass
 class ImportSummary:
+    """What an import did, row by row: (row, object, sheet, title) in created / updated / unchanged."""
+
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
+
+    def add(self, outcome, row, obj, sheet="", title=None):
+        getattr(self, outcome).append((row, obj, sheet or str(SHEET_EVIDENCE), title or obj.title))
 
     def as_session(self):
         """Plain values for the page that shows the result after the redirect."""
 
         def items(rows):
-            return [{"row": n, "title": e.title, "url": e.get_absolute_url()} for n, e in rows]
+            return [
+                {"row": n, "title": title, "url": obj.get_absolute_url(), "sheet": sheet}
+                for n, obj, sheet, title in rows
+            ]
 
         return {"created": items(self.created), "updated": items(self.updated), "unchanged": items(self.unchanged)}
 
@@ -813,8 +825,8 @@ def _service_problems(row, exc):
     return [Problem(row.number, str(COLUMN["record"].header), message)]
 
 
-def _save(user, plan):
-    """Create or update every row in one transaction; the first refusal undoes them all."""
+def _save(user, plan, others):
+    """Create or update every row of every sheet in one transaction; the first refusal undoes them all."""
     summary = ImportSummary()
     with transaction.atomic():
         for row, current in plan:
@@ -822,7 +834,7 @@ def _save(user, plan):
                 if current is None:
                     data = {k: v for k, v in row.data.items() if v not in ([], None) or k in services.SCALAR_FIELDS}
                     evidence = services.evidence_create(user=user, data=data, kind=EvidenceEvent.Kind.IMPORTED)
-                    summary.created.append((row.number, evidence))
+                    summary.add("created", row.number, evidence)
                 elif changes := _changes(current, row.data):
                     evidence = services.evidence_update(
                         user=user,
@@ -832,11 +844,17 @@ def _save(user, plan):
                         reason=_("Imported from a workbook (row %(row)s)") % {"row": row.number},
                         kind=EvidenceEvent.Kind.IMPORTED,
                     )
-                    summary.updated.append((row.number, evidence))
+                    summary.add("updated", row.number, evidence)
                 else:
-                    summary.unchanged.append((row.number, current))
+                    summary.add("unchanged", row.number, current)
             except (ValidationError, PermissionDenied, services.WorkflowError) as exc:
                 raise WorkbookProblems(_service_problems(row, exc)) from exc
+        for part, pending in others:
+            try:
+                part.save(user, pending, summary)
+            except (ValidationError, PermissionDenied, services.WorkflowError) as exc:
+                message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                raise WorkbookProblems([Problem(0, "", message)]) from exc
     return summary
 
 
@@ -853,6 +871,7 @@ def import_workbook(*, user, upload):
     rows = [row for number, cells in _evidence_rows(wb) if (row := read_row(number, cells, lookups))]
     plan, problems = _match(rows, user)
     problems += [p for row in rows for p in row.problems]
+    others = [(part, part.read(wb, user, entity, problems)) for part in extensions.WORKBOOK_SHEETS]
     if problems:
         raise WorkbookProblems(problems)
-    return _save(user, plan)
+    return _save(user, plan, [(part, pending) for part, pending in others if pending is not None])

@@ -12,9 +12,11 @@ class PledgesConfig(AppConfig):
     def ready(self):
         from commitments import extensions
 
-        from . import delivers, demo
+        from . import delivers, demo, workbook
 
         extensions.register_part(delivers.DeliversOn())
+        if not any(isinstance(s, workbook.PledgeSheets) for s in extensions.WORKBOOK_SHEETS):
+            extensions.WORKBOOK_SHEETS.append(workbook.PledgeSheets())
         if not any(isinstance(s, demo.Seeder) for s in extensions.DEMO_SEEDERS):
             extensions.DEMO_SEEDERS.append(demo.Seeder())
         if delivers.state_plan_section not in extensions.ENTITY_SECTIONS:

@@ -408,31 +408,8 @@ def pledge_export(request, fmt):
 
 @login_required
 def workbook_page(request):
-    from django.http import HttpResponse
-
-    from . import workbook
-
-    if permissions.can_record_pledge(request.user) is None:
-        raise PermissionDenied(_("Only people reporting for a Member State or an organisation can make pledges."))
-    if request.method == "GET" and request.GET.get("download"):
-        response = HttpResponse(
-            workbook.build(request.user),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = 'attachment; filename="gcm-plans-and-pledges.xlsx"'
-        return response
-    context, status = {}, 200
-    if request.method == "POST":
-        upload = request.FILES.get("workbook")
-        try:
-            if upload is None:
-                raise workbook.WorkbookRefused(_("Choose the filled workbook to upload."))
-            context["summary"] = workbook.import_workbook(user=request.user, upload=upload)
-        except workbook.WorkbookRefused as exc:
-            context["refused"], status = str(exc), 400
-        except workbook.WorkbookProblems as exc:
-            context["problems"], status = exc.problems, 400
-    return render(request, "pledges/workbook.html", context, status=status)
+    """The plans and pledges sheets are part of the entity's workbook now: go there."""
+    return redirect("commitments:workbook", permanent=True)
 
 
 # --- The State page's section -------------------------------------------------------------------

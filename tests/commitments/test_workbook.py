@@ -81,7 +81,7 @@ def problems(response):
 
 def test_downloaded_workbook_has_every_action_in_order_with_lists_and_instructions(amina, client):
     wb = download(client)
-    assert wb.sheetnames == ["Evidence", "Instructions", "Lists"]
+    assert wb.sheetnames == ["Evidence", "Instructions", "Lists", "Pledges", "Plan items"]
     ws = wb["Evidence"]
     expected = list(Action.objects.order_by("objective__number", "letter").values_list("code", flat=True))
     assert len(expected) == 187
