@@ -50,23 +50,29 @@ def framework(db):
 
 @pytest.fixture
 def empty_database(db):
-    """No framework and no States, as on a database that was just migrated (for tests of loading)."""
-    from commitments.indicators.models import IndicatorFramework
-    from commitments.models import (
-        GuidingPrinciple,
-        Instrument,
-        MemberState,
-        Objective,
-        Paragraph,
-        PublishedRollup,
-        StakeholderType,
-        TargetGroup,
-    )
+    """No framework and no States, as on a database that was just migrated (for tests of loading).
 
-    for model in (PublishedRollup, IndicatorFramework, Paragraph, Objective, GuidingPrinciple, Instrument):
-        model.objects.all().delete()
-    for model in (MemberState, StakeholderType, TargetGroup):
-        model.objects.all().delete()
+    Rows are deleted in SQL inside the test's transaction (foreign keys are checked at commit,
+    which never comes: the test's transaction is rolled back and the loaded framework is back).
+    """
+    from commitments import models as core
+    from commitments.indicators import models as indicators
+
+    for model in (
+        indicators.ActionTarget,
+        indicators.FrameworkItem,
+        indicators.IndicatorFramework,
+        core.PublishedRollup,
+        core.Paragraph,
+        core.Action,
+        core.Objective,
+        core.GuidingPrinciple,
+        core.Instrument,
+        core.MemberState,
+        core.StakeholderType,
+        core.TargetGroup,
+    ):
+        model.objects.all()._raw_delete(model.objects.db)
 
 
 def _redis_ping(port):

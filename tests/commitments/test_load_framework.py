@@ -18,7 +18,8 @@ def run_load():
     return out.getvalue()
 
 
-def test_load_on_empty_database_gives_the_whole_framework():
+def test_load_on_empty_database_gives_the_whole_framework(empty_database):
+    assert not Objective.objects.exists() and not MemberState.objects.exists()
     run_load()
     assert Instrument.objects.get().symbol == "A/RES/73/195"
     assert Objective.objects.count() == 23
