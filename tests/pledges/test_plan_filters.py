@@ -235,10 +235,13 @@ def test_the_item_export_is_linked_from_the_plan_and_state_pages(client, world):
     assert "Télécharger les éléments des plans publiés de cet État" in client.get("/fr/states/MAR/").content.decode()
 
 
-def test_the_plans_api_documents_its_filters(client):
+def test_the_plans_api_documents_its_filters(client, framework):
     schema = client.get("/api/v1/schema/?format=json").json()
     operation = schema["paths"]["/api/v1/plans/"]["get"]
     names = {p["name"] for p in operation["parameters"]}
     assert {"state", "region", "objective", "action", "item_status", "adopted_from", "adopted_to", "q", "mine"} <= names
-    adopted = next(p for p in operation["parameters"] if p["name"] == "adopted_from")
-    assert adopted["schema"] == {"type": "string", "format": "date"}
+    schemas = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert schemas["adopted_from"] == {"type": "string", "format": "date"}
+    assert "Africa" in schemas["region"]["enum"] and "MAR" in schemas["state"]["items"]["enum"]
+    assert "13a" in schemas["action"]["items"]["enum"] and 23 in schemas["objective"]["items"]["enum"]
+    assert schemas["q"]["minLength"] == 1  # an empty parameter is refused
