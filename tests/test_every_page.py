@@ -111,6 +111,7 @@ def world(framework):
             requested_by=ghost_focal,
         ),
     }
+    plans, pledges = _plans_and_pledges(ghost_writer, ghost_focal, ghost_editor, homeless)
     for ghost in (ghost_writer, ghost_focal, ghost_editor):
         ghost.delete()
     return {
@@ -119,7 +120,39 @@ def world(framework):
         "reports": reports,
         "homeless": homeless,
         "inactive": ghost_editor_org,
+        "plans": plans,
+        "pledges": pledges,
     }
+
+
+def _plans_and_pledges(writer, focal, editor, homeless):
+    """A State's published plan (reopened, its document missing on disk) and draft plan, its
+    published pledge with an observer State as partner, a closed organisation's submitted
+    pledge: all written by people whose accounts are then deleted."""
+    from commitments.pledges import services as pledges
+    from commitments.pledges.models import NationalPlan
+    from tests.pledges.conftest import item, plan_data, pledge_data
+
+    plan = pledges.plan_create(user=writer, data=plan_data(), items=[item(), item("Data strategy", "1(a)")])
+    plan = pledges.validate(user=focal, obj=pledges.submit(user=writer, obj=plan))
+    NationalPlan.objects.filter(pk=plan.pk).update(document="plans/missing.pdf", document_name="plan.pdf")
+    pledges.plan_reopen(user=writer, plan=plan, reason="Mid-term review")
+    draft = pledges.plan_create(user=writer, data=plan_data(title="A draft plan by a deleted account"), items=[item()])
+    pledge = pledges.pledge_create(user=writer, data=pledge_data(partner_states=[MemberState.objects.get(iso3="VAT")]))
+    pledge = pledges.validate(user=focal, obj=pledges.submit(user=writer, obj=pledge))
+    closed = pledges.pledge_create(
+        user=editor, data=pledge_data(title="Pledged by a closed organisation", partner_organisations=[homeless])
+    )
+    closed = pledges.submit(user=editor, obj=closed)
+    return [plan, draft], [pledge, closed]
+
+
+def _plan_urls(world, name):
+    return [reverse(name, args=[plan.record]) for plan in world["plans"]]
+
+
+def _pledge_urls(world, name):
+    return [reverse(name, args=[pledge.identifier]) for pledge in world["pledges"]]
 
 
 def _record_urls(world, name):
@@ -243,6 +276,34 @@ PAGES = {
     "reviews:download": lambda w: [
         reverse("reviews:download", args=[_review(w)["version"].pk, fmt]) for fmt in ("pdf", "docx")
     ],
+    "pledges:plan_new": lambda w: [reverse("pledges:plan_new")],
+    "pledges:plan": lambda w: [
+        *_plan_urls(w, "pledges:plan"),
+        *(reverse("pledges:plan", args=[w["plans"][0].record]) + f"?revision={n}" for n in (1, 2, 3, "x")),
+    ],
+    "pledges:plan_edit": lambda w: _plan_urls(w, "pledges:plan_edit"),
+    "pledges:plan_document": lambda w: [url + "?revision=1" for url in _plan_urls(w, "pledges:plan_document")],
+    "pledges:plan_item_export": lambda w: [
+        reverse("pledges:plan_item_export", args=[fmt]) + query
+        for fmt in ("csv", "xlsx", "json")
+        for query in ("?state=MAR", "?mine=true")
+    ],
+    "pledges:item_status": None,  # POST only: tests/pledges/test_pages.py
+    "pledges:plan_transition": None,  # POST only
+    "pledges:pledge_list": lambda w: [
+        reverse("pledges:pledge_list") + query
+        for query in ("", "?state=MAR", "?partner=VAT", "?mine=true", f"?organisation={w['inactive'].pk}")
+    ],
+    "pledges:pledge_export": lambda w: [
+        reverse("pledges:pledge_export", args=[fmt]) + "?state=MAR" for fmt in ("csv", "xlsx", "json")
+    ],
+    "pledges:workbook": lambda w: [reverse("pledges:workbook")],
+    "pledges:pledge_new": lambda w: [reverse("pledges:pledge_new")],
+    "pledges:pledge": lambda w: _pledge_urls(w, "pledges:pledge"),
+    "pledges:pledge_edit": lambda w: _pledge_urls(w, "pledges:pledge_edit"),
+    "pledges:pledge_status": None,  # POST only
+    "pledges:partner_answer": None,  # POST only
+    "pledges:pledge_transition": None,  # POST only
     "reviews:decide": None,  # POST only: tests/reporting/reviews/
     "reviews:finalise": None,  # POST only
     "reviews:publish": None,  # POST only
@@ -306,13 +367,15 @@ def test_history_names_deleted_people_plainly(client, world):
     _login(client, world, "focal")
     page = client.get(reverse("commitments:evidence_history", args=[world["records"]["returned"].record])).content
     assert b"a deleted account" in page
+    for url in (world["plans"][0].get_absolute_url(), world["pledges"][0].get_absolute_url()):
+        assert b"by a deleted account" in client.get(url).content, url
 
 
 def test_every_url_name_is_covered():
     """A new page must join PAGES (or be declared POST-only there)."""
     names = set()
     resolver = get_resolver()
-    for namespace in ("commitments", "dashboards", "reporting", "opendata", "reviews"):
+    for namespace in ("commitments", "dashboards", "reporting", "opendata", "reviews", "pledges"):
         _prefix, sub = resolver.namespace_dict[namespace]
         names |= {f"{namespace}:{key}" for key in sub.reverse_dict if isinstance(key, str)}
     assert names == set(PAGES), f"missing: {sorted(names - set(PAGES))}, stale: {sorted(set(PAGES) - names)}"

@@ -125,16 +125,24 @@ def item_row(item, evidence_by_key):
 
 
 def item_rows(queryset):
-    """Items of the given plans; evidence by item key, so a revised plan keeps earlier links."""
+    """Items of the given plans, read in chunks; evidence by item key, so a revised plan keeps
+    earlier links (one query per chunk, whatever the number of items)."""
+    queryset = queryset.select_related("plan__member_state").prefetch_related("objectives", "actions")
+    for chunk in _batches(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+        evidence_by_key = _evidence_by_key([item.key for item in chunk])
+        for item in chunk:
+            yield item_row(item, evidence_by_key)
+
+
+def _evidence_by_key(keys):
+    """Item key -> the published evidence records linked to it, each once, sorted."""
     from .models import Delivery
 
-    items = list(queryset.select_related("plan__member_state").prefetch_related("objectives", "actions"))
-    links = Delivery.objects.filter(item_key__in=[i.key for i in items], evidence__is_published=True)
+    links = Delivery.objects.filter(item_key__in=keys, evidence__is_published=True)
     evidence_by_key = {}
-    for key, record in links.values_list("item_key", "evidence__record").order_by("evidence__record"):
+    for key, record in links.values_list("item_key", "evidence__record").order_by("evidence__record").distinct():
         evidence_by_key.setdefault(key, []).append(str(record))
-    for item in items:
-        yield item_row(item, evidence_by_key)
+    return evidence_by_key
 
 
 def published_items():
@@ -185,15 +193,26 @@ def _batches(cells, size):
 WRITERS = {"csv": csv_chunks, "json": json_chunks, "xlsx": xlsx_chunks}
 
 
+def _stream(rows, columns, fmt, sheet_name):
+    if fmt == "xlsx":
+        return xlsx_chunks(rows, columns, sheet_name=sheet_name)
+    return WRITERS[fmt](rows, columns)
+
+
 def response(queryset, fmt, name="gcm-pledges"):
-    stream = StreamingHttpResponse(WRITERS[fmt](pledge_rows(queryset), PLEDGE_COLUMNS), content_type=CONTENT_TYPES[fmt])
+    stream = StreamingHttpResponse(
+        _stream(pledge_rows(queryset), PLEDGE_COLUMNS, fmt, "pledges"), content_type=CONTENT_TYPES[fmt]
+    )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     stream["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
     return stream
 
 
 def items_response(queryset, fmt, name="gcm-plan-items"):
-    stream = StreamingHttpResponse(WRITERS[fmt](item_rows(queryset), ITEM_COLUMNS), content_type=CONTENT_TYPES[fmt])
+    """Plan items (a PlanItem queryset, in the order to write) with their published evidence."""
+    stream = StreamingHttpResponse(
+        _stream(item_rows(queryset), ITEM_COLUMNS, fmt, "plan items"), content_type=CONTENT_TYPES[fmt]
+    )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     stream["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
     return stream

@@ -8,6 +8,7 @@ PLEDGE_ID = r"(?P<identifier>GCM-P-\d{4}-\d{6})"
 
 urlpatterns = [
     path("plans/new/", views.plan_new, name="plan_new"),
+    re_path(r"^plans/items/export\.(?P<fmt>csv|xlsx|json)$", views.plan_item_export, name="plan_item_export"),
     path("plans/<uuid:record>/", views.plan_detail, name="plan"),
     path("plans/<uuid:record>/edit/", views.plan_edit, name="plan_edit"),
     path("plans/<uuid:record>/document/", views.plan_document, name="plan_document"),

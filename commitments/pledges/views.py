@@ -20,7 +20,7 @@ from commitments.models import MemberState
 from commitments.paginator import CountCachingPaginator
 
 from . import exports, permissions, selectors, services
-from .filters import filter_pledges
+from .filters import filter_plans, filter_pledges
 from .forms import PlanForm, PlanItemFormSet, PledgeForm, StatusForm, item_initial, item_rows
 from .models import Event, NationalPlan, OwnerStatus, PlanItem, Pledge, PledgePartner, ReviewState
 
@@ -394,13 +394,30 @@ def pledge_list(request):
     )
 
 
+def _invalid_filters(filterset):
+    """A 400 in words naming each invalid parameter, or None when the filters are valid."""
+    if filterset.is_valid():
+        return None
+    lines = [f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()]
+    message = _("The export was not made because some filters are not valid:") + "\n" + "\n".join(lines)
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
 def pledge_export(request, fmt):
     filterset, queryset = filter_pledges(request.GET, request.user)
-    if not filterset.is_valid():
-        lines = [f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()]
-        message = _("The export was not made because some filters are not valid:") + "\n" + "\n".join(lines)
-        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-    return exports.response(queryset, fmt)
+    return _invalid_filters(filterset) or exports.response(queryset, fmt)
+
+
+def plan_item_export(request, fmt):
+    """The items of the plans the same filters as the plans API select (published unless mine=true)."""
+    filterset, plans = filter_plans(request.GET, request.user)
+    refused = _invalid_filters(filterset)
+    if refused is not None:
+        return refused
+    items = PlanItem.objects.filter(plan__in=plans.values("pk")).order_by(
+        "plan__member_state__iso3", "-plan__revision", "plan_id", "order", "id"
+    )
+    return exports.items_response(items, fmt)
 
 
 # --- Workbook -----------------------------------------------------------------------------------

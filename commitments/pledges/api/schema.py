@@ -1,6 +1,6 @@
-"""OpenAPI post-processing for the pledge list: its filters' allowed values, read from the
-framework (as `commitments.api.schema` does for evidence), so schema-driven clients and tests
-send only values the shared `PledgeFilterSet` accepts."""
+"""OpenAPI post-processing for the pledge and plan lists: their filters' allowed values, read
+from the framework (as `commitments.api.schema` does for evidence), so schema-driven clients
+and tests send only values the shared `PledgeFilterSet` and `PlanFilterSet` accept."""
 
 import logging
 
@@ -27,7 +27,7 @@ def pledge_filter_enums(result, generator, request, public):
         log.warning("OpenAPI schema without the pledge filters' allowed values: %s", exc)
         enums = {}
     for path, operations in result.get("paths", {}).items():
-        if not path.endswith("/pledges/"):
+        if not path.endswith(("/pledges/", "/plans/")):
             continue
         for operation in operations.values():
             for parameter in operation.get("parameters", []):

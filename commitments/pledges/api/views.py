@@ -1,8 +1,8 @@
 """API of plans and pledges: read what you may see (the public: published), write your own.
 
-Same rules as the evidence API: querysets start from `permissions.visible_*`, the pledge list
-goes through the shared `PledgeFilterSet`, writes call the services, whose exceptions become
-400/403/409 responses in `commitments.api.errors.exception_handler`.
+Same rules as the evidence API: querysets start from `permissions.visible_*`, the pledge and
+plan lists go through the shared `PledgeFilterSet` and `PlanFilterSet`, writes call the
+services, whose exceptions become 400/403/409 responses in `commitments.api.errors.exception_handler`.
 """
 
 import uuid
@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from commitments.api.views import READ_LIST, READ_ONE, WRITE_ERRORS, StrictFilterBackend, errors
 
 from .. import permissions, services
-from ..filters import PledgeFilterSet
+from ..filters import PlanFilterSet, PledgeFilterSet
 from ..models import NationalPlan, Pledge
 from . import serializers as s
 
@@ -135,19 +135,16 @@ class PlanViewSet(_Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     """National implementation plans by record; the latest version you may see (?revision=N for another)."""
 
     serializer_class = s.PlanSerializer
-    filter_backends = []
+    # The list only (get_object below does not filter): published plans unless mine=true.
+    filter_backends = [StrictFilterBackend]
+    filterset_class = PlanFilterSet
     parser_classes = [JSONParser]
     lookup_field = "record"
 
     def get_queryset(self):
         queryset = permissions.visible_plans(self.request.user).select_related("member_state")
         queryset = queryset.prefetch_related("items__objectives", "items__actions")
-        queryset = queryset.order_by("member_state__iso3", "-revision")
-        if self.action == "list":
-            state = self.request.query_params.get("state")
-            queryset = queryset.filter(member_state__iso3=state.upper()) if state else queryset
-            return queryset.filter(is_published=True) if self.request.query_params.get("mine") != "true" else queryset
-        return queryset
+        return queryset.order_by("member_state__iso3", "-revision")
 
     def get_object(self):
         try:
