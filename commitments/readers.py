@@ -124,6 +124,39 @@ def reader_page(view):
     return wrapper
 
 
+class PublicAnswerCache:
+    """A DRF viewset mixin: anonymous readers' list and detail answers are kept in the shared cache
+    under the data version, as `reader_page` keeps pages, so a repeat read costs no query beyond the
+    version and no serialisation. What is kept is the answer's data (the renderer still follows the
+    reader's Accept), keyed by the absolute URL (its links name the host) and the language; throttles
+    and permission checks have run before, in `initial()`. Signed-in people always get a fresh answer.
+    """
+
+    def list(self, request, *args, **kwargs):
+        return self._public_answer(super().list, request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._public_answer(super().retrieve, request, *args, **kwargs)
+
+    def _public_answer(self, answer, request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or not request.user.is_anonymous:
+            return answer(request, *args, **kwargs)
+        from django.core.cache import cache
+        from django.utils.translation import get_language
+        from rest_framework.response import Response
+
+        version = dataversion.for_request(request._request)
+        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        key = version.key("api", release(), get_language(), url)
+        data = cache.get(key)
+        if data is not None:
+            return Response(data)
+        response = answer(request, *args, **kwargs)
+        if response.status_code == 200 and not response.has_header("Set-Cookie"):
+            cache.set(key, response.data, PAGE_SECONDS)
+        return response
+
+
 def _identity(request):
     """Who asks and how, as far as the answer depends on it (hashed: never sent back in clear)."""
     parts = [

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from commitments.models import Action, GuidingPrinciple, MemberState, StakeholderType
+from commitments.models import Action, Evidence, GuidingPrinciple, MemberState, StakeholderType
 from tests.factories import EvidenceFactory, OrganisationFactory, Role, make_user
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,9 @@ def test_cached_pages_cost_one_query(framework):
     """A repeat anonymous reader costs the data version's read and nothing else."""
     add_records(10, 0)
     client = Client()
-    for url in ["/evidence/", "/dashboards/", "/dashboards/states/MAR/"]:
+    record = Evidence.objects.filter(is_published=True).first().record
+    api = ["/api/v1/evidence/", "/api/v1/evidence/?state=MAR", f"/api/v1/evidence/{record}/", "/api/v1/states/"]
+    for url in ["/evidence/", "/dashboards/", "/dashboards/states/MAR/", *api]:
         client.get(url)
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200

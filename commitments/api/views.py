@@ -24,6 +24,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from commitments import extensions, permissions, selectors, services
+from commitments.readers import PublicAnswerCache
 from commitments.filters import AwareDateTimeField, EvidenceFilterSet, action_code
 from commitments.models import (
     Action,
@@ -61,7 +62,7 @@ def not_found(request, *args, **kwargs):
     return JsonResponse(error_body("not_found", _("Not found.")), status=404)
 
 
-class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):
+class FrameworkViewSet(PublicAnswerCache, viewsets.ReadOnlyModelViewSet):
     """The compact and its reference lists: public, read-only."""
 
     permission_classes = [AllowAny]
@@ -183,7 +184,7 @@ def _transition_schema(summary, request=None, code=200):
         summary="The latest revision of a record you may see", responses={**READ_ONE, 200: EVIDENCE}
     ),
 )
-class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EvidenceViewSet(PublicAnswerCache, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = EVIDENCE
     filter_backends = [StrictFilterBackend]
     # JSON only: form encodings cannot carry the nested links and results faithfully.
