@@ -65,6 +65,9 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=30, help="load scenario: seconds of load")
     parser.add_argument("--code-root", default=str(ROOT), help="load scenario: the checkout gunicorn serves")
     parser.add_argument("--no-redis", action="store_true", help="load scenario: the cache's redis unreachable")
+    parser.add_argument(
+        "--no-prebuild", action="store_true", help="load scenario: no pages pre-built (as just after a change)"
+    )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--report", choices=["national", "global"], help=argparse.SUPPRESS)
     parser.add_argument("--review-records", type=int, default=40000, help="records of the reviewed State (0: skip)")
@@ -108,7 +111,14 @@ def run_load(sizes, args):
     for size in sizes:
         url = database_url(size, args.seed)
         print(f"\n[{size:,}] {ensure_seeded(size, args.seed, url)}", flush=True)
-        lines = load(url, readers=args.readers, seconds=args.seconds, code_root=args.code_root, redis=not args.no_redis)
+        lines = load(
+            url,
+            readers=args.readers,
+            seconds=args.seconds,
+            code_root=args.code_root,
+            redis=not args.no_redis,
+            prebuild=not args.no_prebuild,
+        )
         print("\n".join(lines), flush=True)
 
 

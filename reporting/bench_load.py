@@ -120,6 +120,18 @@ class Server:
         wait_port(self.port, self.gunicorn, 60)
         return self
 
+    def prebuild(self):
+        """What the worker's reporting.prebuild_pages task does after a change: the most read pages built."""
+        done = subprocess.run(
+            [sys.executable, str(self.code_root / "manage.py"), "prebuild_pages", "--force"],
+            env=self.env,
+            cwd=self.code_root,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        return (done.stdout or done.stderr).strip().splitlines()[-1:] or ["?"]
+
     def stop(self):
         for proc in reversed(self.procs):
             if proc.poll() is None:
@@ -264,9 +276,12 @@ def summary(rows, elapsed, cpu_used):
     return lines
 
 
-def run_load(database_url, *, readers, seconds, warmup=5.0, code_root=ROOT, redis=True):
+def run_load(database_url, *, readers, seconds, warmup=5.0, code_root=ROOT, redis=True, prebuild=True):
     server = Server(database_url, code_root=code_root, redis=redis).start()
+    built = ["pages not pre-built (--no-prebuild)"]
     try:
+        if prebuild and redis:
+            built = ["pre-built: " + " ".join(server.prebuild())]
         records, states = sample_records(server.port)
         # Warm-up, not counted: every worker imports the project on its first requests.
         load(server.port, min(readers, 8), warmup, records, states, server.cpu_seconds)
@@ -279,5 +294,6 @@ def run_load(database_url, *, readers, seconds, warmup=5.0, code_root=ROOT, redi
         f"gunicorn deploy/gunicorn.conf.py (workers: {workers}), DEBUG off, cache: "
         + ("redis" if redis else "redis unreachable"),
         f"code: {code_root}; {len(records)} records and {len(states)} States sampled",
+        *built,
     ]
     return header + summary(rows, elapsed, cpu_used)

@@ -148,3 +148,11 @@ def build_open_data():
     from . import opendata
 
     return str(opendata.publish())
+
+
+@shared_task(name="reporting.prebuild_pages", ignore_result=True)
+def prebuild_pages():
+    """The most read pages rendered into the cache for the current data version (reporting.prebuild)."""
+    from . import prebuild
+
+    return prebuild.prebuild()

@@ -36,12 +36,13 @@ def test_setup_periodic_tasks_is_idempotent_and_keeps_operator_schedules():
         "reviews.prepare_due_reviews": "2",
         "reporting.requeue_reports": "*",
         "reporting.refresh_open_data": "*",
+        "reporting.prebuild_pages": "*",
     }
     reminder = PeriodicTask.objects.get(task="reporting.send_reminders")
     reminder.crontab.hour = "7"
     reminder.crontab.save()
     call_command("setup_periodic_tasks")
-    assert PeriodicTask.objects.filter(task__startswith="reporting.").count() == 4
+    assert PeriodicTask.objects.filter(task__startswith="reporting.").count() == 5
     assert PeriodicTask.objects.get(task="reporting.send_reminders").crontab.hour == "7"
     assert Milestone.objects.filter(kind=Milestone.Kind.SG_REPORT, year=2026).exists()
 

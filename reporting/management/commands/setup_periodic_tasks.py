@@ -35,6 +35,12 @@ PERIODIC_TASKS = {
         "Reports requested while redis was down, lost by the broker, or whose worker died mid-compilation "
         "(no heartbeat for 10 minutes). Each is taken once, so two runs never queue a report twice.",
     ),
+    "Pre-build the most read pages after a change": (
+        "reporting.prebuild_pages",
+        {"minute": "*"},
+        "Renders the home page, the dashboards, the objective pages and the evidence list in every language into "
+        "the cache when readers' data changed (or a new day began); does nothing otherwise.",
+    ),
     "Keep the open data package current": (
         "reporting.refresh_open_data",
         {"minute": "40"},

@@ -1,0 +1,85 @@
+"""Pre-built reader pages: after a change, the most read pages are rendered once into the cache, so the
+first reader of the new data version finds them built; nothing is built twice for one version."""
+
+from io import StringIO
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from commitments import dataversion
+from reporting import prebuild, tasks
+from tests.factories import EvidenceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_of(client, path):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.fixture
+def published(framework):
+    EvidenceFactory(published=True)  # a record of Morocco
+    dataversion.bump(public=True)
+
+
+def test_the_first_reader_after_a_change_finds_the_pages_built(published):
+    done = prebuild.prebuild(languages=["en", "fr", "ar"])
+    assert done["failed"] == [] and done["pages"] == 3 * len(prebuild.reader_paths())
+    assert "/dashboards/states/MAR/" in prebuild.reader_paths()
+    reader = Client()
+    for path in ["/", "/dashboards/", "/dashboards/objectives/13/", "/fr/dashboards/", "/ar/evidence/"]:
+        assert queries_of(reader, path) == 1, path  # the data version, nothing else: the page was built
+
+
+def test_nothing_is_built_twice_for_one_version_and_a_change_builds_again(published):
+    assert prebuild.prebuild(languages=["en"]) is not None
+    assert prebuild.prebuild(languages=["en"]) is None  # the task every minute: nothing to do
+    assert tasks.prebuild_pages() is None
+    dataversion.bump(public=True)  # a validation, a withdrawal, an edit readers see
+    again = prebuild.prebuild(languages=["en"])
+    assert again is not None and again["version"] == dataversion.current().public
+
+
+def test_one_run_at_a_time(published):
+    cache.add(prebuild.LOCK, 1, 60)  # another worker is building
+    assert prebuild.prebuild(languages=["en"]) is None
+    cache.delete(prebuild.LOCK)
+    assert prebuild.prebuild(languages=["en"]) is not None
+
+
+def test_a_change_while_building_leaves_the_version_to_the_next_run(published, monkeypatch):
+    real = dataversion.current
+    calls = {"n": 0}
+
+    def moving():
+        calls["n"] += 1
+        return real() if calls["n"] < 3 else type(real())(real().public + 1, real().private + 1, real().changed_at)
+
+    monkeypatch.setattr(dataversion, "current", moving)
+    done = prebuild.prebuild(languages=["en"])
+    assert done["pages"] < len(prebuild.reader_paths())
+    monkeypatch.setattr(dataversion, "current", real)
+    assert prebuild.prebuild(languages=["en"]) is not None  # not marked as built: the next run builds
+
+
+def test_the_command_says_what_it_did(published):
+    out = StringIO()
+    call_command("prebuild_pages", "--language", "en", stdout=out)
+    assert "pages built in" in out.getvalue()
+    out = StringIO()
+    call_command("prebuild_pages", "--language", "en", stdout=out)
+    assert out.getvalue().startswith("Nothing to do")
+
+
+def test_the_schedule_runs_it_every_minute():
+    from django_celery_beat.models import PeriodicTask
+
+    call_command("setup_periodic_tasks", stdout=StringIO())
+    assert PeriodicTask.objects.get(task="reporting.prebuild_pages").crontab.minute == "*"
