@@ -16,11 +16,14 @@ gets a leading apostrophe (CSV and XLSX), so it is shown as text, never run as a
 import csv
 import io
 import json
+import os
+import tempfile
+from pathlib import Path
 
 from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from .columns import DATETIME_FORMAT, EVIDENCE_COLUMNS, iso_utc
@@ -343,9 +346,61 @@ def xlsx_chunks(queryset):
 WRITERS = {"csv": csv_chunks, "json": json_chunks, "xlsx": xlsx_chunks}
 
 
+def _disposition(response, name, fmt):
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
+    return response
+
+
 def response(queryset, fmt, name="gcm-evidence"):
     """A streamed download of `queryset` in `fmt` (csv, json or xlsx)."""
-    stream = StreamingHttpResponse(WRITERS[fmt](queryset), content_type=CONTENT_TYPES[fmt])
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    stream["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
-    return stream
+    return _disposition(StreamingHttpResponse(WRITERS[fmt](queryset), content_type=CONTENT_TYPES[fmt]), name, fmt)
+
+
+# --- The whole published set, written ahead -------------------------------------------------------
+# The unfiltered export is what harvesters download whole. It is written once per data version (by
+# the reporting.prebuild_pages task, after the pages) with the same writers, and served from disk;
+# a filtered export, or the whole one before its file is written, streams from the database.
+
+PREBUILT_FORMATS = ("csv", "json")
+
+
+def prebuilt_dir():
+    from django.conf import settings
+
+    return Path(settings.MEDIA_ROOT) / "exports"
+
+
+def prebuilt_path(fmt, version):
+    from .readers import release
+
+    # The time of the change too: a database restored from a backup counts again from an older number.
+    changed = f"{version.changed_at:%Y%m%dT%H%M%S%f}"
+    return prebuilt_dir() / f"gcm-evidence-v{version.public}-{changed}-{release()}.{fmt}"
+
+
+def write_prebuilt(fmt, version, queryset):
+    """Write the file for `version` (a temporary name, then an atomic rename); remove older ones."""
+    path = prebuilt_path(fmt, version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return path
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".part", delete=False) as out:
+        for block in WRITERS[fmt](queryset):
+            out.write(block)
+    os.replace(out.name, path)
+    for old in path.parent.glob(f"gcm-evidence-v*.{fmt}"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return path
+
+
+def prebuilt_response(fmt, version, name="gcm-evidence"):
+    """The file written for `version`, or None (not written yet, or another data version)."""
+    if fmt not in PREBUILT_FORMATS:
+        return None
+    try:
+        handle = prebuilt_path(fmt, version).open("rb")
+    except OSError:
+        return None
+    return _disposition(FileResponse(handle, content_type=CONTENT_TYPES[fmt]), name, fmt)

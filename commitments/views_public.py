@@ -72,4 +72,8 @@ def evidence_export(request, fmt):
         lines = [f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()]
         message = _("The export was not made because some filters are not valid:") + "\n" + "\n".join(lines)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    if not request.GET:  # the whole published set: the file written for this data version, if there is one
+        prebuilt = exports.prebuilt_response(fmt, dataversion.for_request(request))
+        if prebuilt is not None:
+            return prebuilt
     return exports.response(queryset, fmt)

@@ -6,10 +6,11 @@ building it (the global dashboard: about 0.3 s at 10,000 records, seconds at 1,0
 `reporting.prebuild_pages` task, run every minute by celery beat, notices a new data version
 (or a new day, or a new release) and renders the most read pages once, in every language, into
 the shared cache: the home page, the dashboards (global, each objective, each State with
-published evidence), the objective pages and the first page of the evidence list. Readers then
-find them built. The task does nothing while the version is unchanged, and one run at a time
-builds (a lock in the cache); `manage.py prebuild_pages` does the same by hand (deployments
-and `make bench` run it after start-up).
+published evidence), the objective pages and the first page of the evidence list; then the whole
+published set as CSV and JSON files (`commitments.exports.write_prebuilt`), which the unfiltered
+export serves from disk. Readers then find them built. The task does nothing while the version
+is unchanged, and one run at a time builds (a lock in the cache); `manage.py prebuild_pages`
+does the same by hand (deployments and `make bench` run it after start-up).
 """
 
 import logging
@@ -62,6 +63,26 @@ def _host():
     return hosts[0] if hosts else "localhost"
 
 
+def _write_exports(version):
+    """The whole published set as CSV and JSON files for `version` (commitments.exports), served
+    from disk to whoever downloads the unfiltered export; kept only if the version held throughout."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import QueryDict
+
+    from commitments import exports
+    from commitments.filters import filter_evidence
+
+    written = []
+    for fmt in exports.PREBUILT_FORMATS:
+        _filterset, queryset = filter_evidence(QueryDict(), AnonymousUser())
+        written.append(exports.write_prebuilt(fmt, version, queryset))
+    if dataversion.current().public != version.public:
+        for path in written:
+            path.unlink(missing_ok=True)  # it may hold rows of the next version under this one's name
+        return None
+    return written
+
+
 def prebuild(*, languages=None, force=False):
     """Render the pages for the current data version unless that was done: a summary dict, or None."""
     from django.test import Client  # the project's own request handler, middleware and all, in-process
@@ -84,7 +105,9 @@ def prebuild(*, languages=None, force=False):
             if dataversion.current().public != version.public:
                 break  # the data changed meanwhile: the next run builds the new version
         else:
-            cache.set(marker, 1, 24 * 3600)
+            exported = _write_exports(version)
+            if exported is not None:
+                cache.set(marker, 1, 24 * 3600)
     finally:
         cache.delete(LOCK)
     if failed:

@@ -24,7 +24,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from commitments import extensions, permissions, selectors, services
-from commitments.readers import PublicAnswerCache
 from commitments.filters import AwareDateTimeField, EvidenceFilterSet, action_code
 from commitments.models import (
     Action,
@@ -35,6 +34,7 @@ from commitments.models import (
     Organisation,
     StakeholderType,
 )
+from commitments.readers import PublicAnswerCache
 
 from . import serializers as s
 from .errors import ErrorSerializer, error_body

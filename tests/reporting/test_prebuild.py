@@ -1,6 +1,7 @@
 """Pre-built reader pages: after a change, the most read pages are rendered once into the cache, so the
 first reader of the new data version finds them built; nothing is built twice for one version."""
 
+import datetime
 from io import StringIO
 
 import pytest
@@ -24,7 +25,13 @@ def queries_of(client, path):
 
 
 @pytest.fixture
-def published(framework):
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def published(framework, media):
     EvidenceFactory(published=True)  # a record of Morocco
     dataversion.bump(public=True)
 
@@ -83,3 +90,62 @@ def test_the_schedule_runs_it_every_minute():
 
     call_command("setup_periodic_tasks", stdout=StringIO())
     assert PeriodicTask.objects.get(task="reporting.prebuild_pages").crontab.minute == "*"
+
+
+def body(response):
+    return b"".join(response.streaming_content)
+
+
+def test_the_whole_export_is_served_from_the_file_written_for_this_version(published, media, client):
+    from django.http import FileResponse
+
+    live = {fmt: body(client.get(f"/evidence/export.{fmt}")) for fmt in ("csv", "json")}
+    prebuild.prebuild(languages=["en"])
+    for fmt in ("csv", "json"):
+        response = client.get(f"/evidence/export.{fmt}")
+        assert isinstance(response, FileResponse) and response["Content-Disposition"].endswith(f'.{fmt}"')
+        assert body(response) == live[fmt]  # the same bytes as the export streamed from the database
+    filtered = client.get("/evidence/export.csv?state=MAR")
+    assert not isinstance(filtered, FileResponse) and b"MAR" in body(filtered)
+    assert not isinstance(client.get("/evidence/export.xlsx"), FileResponse)  # XLSX always streams
+
+
+def test_after_a_change_the_export_streams_until_the_new_file_is_written(published, media, client):
+    from django.http import FileResponse
+
+    prebuild.prebuild(languages=["en"])
+    EvidenceFactory(published=True, title="Published after the file was written")
+    dataversion.bump(public=True)
+    response = client.get("/evidence/export.csv")
+    assert not isinstance(response, FileResponse) and b"Published after the file was written" in body(response)
+    prebuild.prebuild(languages=["en"])
+    files = sorted(p.name for p in (media / "exports").iterdir())
+    assert len(files) == 2 and all(f"-v{dataversion.current().public}-" in name for name in files)  # old ones gone
+    assert b"Published after the file was written" in body(client.get("/evidence/export.csv"))
+
+
+def test_a_change_during_the_writing_keeps_no_file(published, media, monkeypatch):
+    from commitments import exports
+
+    real = exports.write_prebuilt
+
+    def write_then_change(fmt, version, queryset):
+        path = real(fmt, version, queryset)
+        dataversion.bump(public=True)  # a validation while the file was written
+        return path
+
+    monkeypatch.setattr(exports, "write_prebuilt", write_then_change)
+    assert prebuild.prebuild(languages=["en"]) is not None
+    assert not list((media / "exports").glob("*.csv")) and not list((media / "exports").glob("*.json"))
+
+
+def test_a_database_restored_from_a_backup_never_gets_a_newer_file(published, client):
+    """A restore counts the version again from an older number: the file names the change's time too."""
+    from django.http import FileResponse
+
+    from commitments.models import DataVersion
+
+    prebuild.prebuild(languages=["en"])
+    row = DataVersion.objects.get()
+    DataVersion.objects.update(changed_at=row.changed_at - datetime.timedelta(days=30))  # same number, older data
+    assert not isinstance(client.get("/evidence/export.csv"), FileResponse)
