@@ -43,7 +43,7 @@ class VoluntaryReview(models.Model):
         IDLE = "idle", _("No version being finalised")
         QUEUED = "queued", _("Waiting to be finalised")
         RUNNING = "running", _("Finalising")
-        DONE = "done", _("Finalised")
+        DONE = "done", _("Version finalised")
         FAILED = "failed", _("Finalising failed")
 
     member_state = models.ForeignKey(

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='voluntaryreview',
             name='finalising',
-            field=models.CharField(choices=[('idle', 'No version being finalised'), ('queued', 'Waiting to be finalised'), ('running', 'Finalising'), ('done', 'Finalised'), ('failed', 'Finalising failed')], default='idle', max_length=10, verbose_name='finalising'),
+            field=models.CharField(choices=[('idle', 'No version being finalised'), ('queued', 'Waiting to be finalised'), ('running', 'Finalising'), ('done', 'Version finalised'), ('failed', 'Finalising failed')], default='idle', max_length=10, verbose_name='finalising'),
         ),
         migrations.AddField(
             model_name='voluntaryreview',

@@ -97,5 +97,5 @@ def test_the_page_follows_a_finalisation_written_by_the_worker(live_server, worl
         expect(page.get_by_role("button", name="Finalise a new version (Word and PDF)")).to_have_count(0)
         running.update(finalising=VoluntaryReview.Finalising.DONE, finalising_progress=100)
         expect(page.get_by_role("link", name="The new version is ready: show it")).to_be_visible(timeout=10_000)
-        expect(page.locator("#report-status-text")).to_have_text("Finalised")
+        expect(page.locator("#report-status-text")).to_have_text("Version finalised")
         assert errors == []

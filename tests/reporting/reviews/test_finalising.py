@@ -64,7 +64,13 @@ def test_the_page_queues_the_task_which_writes_the_same_version_and_checksums(re
     with zipfile.ZipFile(services.file_path(files["docx"])) as task_zip, zipfile.ZipFile(tmp_path / "again.docx") as z:
         assert task_zip.read("word/document.xml") == z.read("word/document.xml")
     status = client.get(reverse("reviews:finalising_status", args=[review.pk])).json()
-    assert status == {"status": "complete", "status_label": "Finalised", "progress": 100, "error": "", "finished": True}
+    assert status == {
+        "status": "complete",
+        "status_label": "Version finalised",
+        "progress": 100,
+        "error": "",
+        "finished": True,
+    }
 
 
 def test_progress_is_reported_at_each_step(review, world, monkeypatch):
