@@ -7,8 +7,17 @@ from .models import Contribution, ReviewFile, ReviewVersion, Section, VoluntaryR
 
 @admin.register(VoluntaryReview)
 class VoluntaryReviewAdmin(admin.ModelAdmin):
-    list_display = ["member_state", "milestone", "year", "language", "drafting", "scheduled", "created_at"]
-    list_filter = ["language", "drafting", "milestone__kind"]
+    list_display = [
+        "member_state",
+        "milestone",
+        "year",
+        "language",
+        "drafting",
+        "finalising",
+        "scheduled",
+        "created_at",
+    ]
+    list_filter = ["language", "drafting", "finalising", "milestone__kind"]
     search_fields = ["member_state__name", "member_state__iso3"]
     readonly_fields = [f.name for f in VoluntaryReview._meta.fields]
 

@@ -39,6 +39,13 @@ class VoluntaryReview(models.Model):
         READY = "ready", _("Ready to edit")
         FAILED = "failed", _("Drafting failed")
 
+    class Finalising(models.TextChoices):
+        IDLE = "idle", _("No version being finalised")
+        QUEUED = "queued", _("Waiting to be finalised")
+        RUNNING = "running", _("Finalising")
+        DONE = "done", _("Version finalised")
+        FAILED = "failed", _("Finalising failed")
+
     member_state = models.ForeignKey(
         "commitments.MemberState", on_delete=models.PROTECT, related_name="+", verbose_name=_("Member State")
     )
@@ -53,6 +60,23 @@ class VoluntaryReview(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     drafting_started_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Finalising a new version runs as a task too (reviews.finalise_review): the same claim,
+    # progress and failure message as drafting, in fields of its own.
+    finalising = models.CharField(_("finalising"), max_length=10, choices=Finalising.choices, default=Finalising.IDLE)
+    finalising_progress = models.PositiveSmallIntegerField(_("finalising progress (%)"), default=0)
+    finalising_task_id = models.CharField(_("finalising task"), max_length=64, blank=True)
+    finalising_error = models.TextField(_("finalising error"), blank=True)
+    finalising_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("finalisation asked for by"),
+    )
+    finalising_started_at = models.DateTimeField(_("finalisation started at"), null=True, blank=True)
+    # Moved on each step: a finalisation queued or running with no step for 10 minutes is stale.
+    finalising_progress_at = models.DateTimeField(_("last progress of the finalisation"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -76,6 +76,26 @@ def stale_drafts(now=None):
     )
 
 
+def stale_finalisations(now=None):
+    """Finalisations nobody is writing: queued or running with no progress for 10 minutes (the
+    broker lost the task, or its worker died). Queued again, the task takes them over."""
+    return list(
+        VoluntaryReview.objects.filter(services.finalising_is_stale(now)).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def take_stale_finalisation(review_id, now=None):
+    """Claim one stale finalisation for queueing again (of two runs, one wins): it is queued anew
+    with its clock restarted, so it is queued once per 10 minutes at most; a dead run that wakes up
+    records nothing (its updates ask for it running under its own task id)."""
+    now = now or timezone.now()
+    return bool(
+        VoluntaryReview.objects.filter(services.finalising_is_stale(now), pk=review_id).update(
+            finalising=VoluntaryReview.Finalising.QUEUED, finalising_progress=0, finalising_progress_at=now
+        )
+    )
+
+
 def remind_focal_points(now=None):
     """E-mail the focal points of each scheduled review once; returns how many reviews were announced."""
     now = now or timezone.now()

@@ -5,8 +5,11 @@ Every function checks who may act and from which state, runs in one transaction 
 history; side effects (queueing the drafting task) run after commit.
 
     created (drafting queued) -> drafting -> ready: sections edited, contributions decided
-    ready -> finalise -> version 1, 2, ... (immutable: content, DOCX, PDF, SHA-256)
+    ready -> finalising queued -> running -> version 1, 2, ... (immutable: content, DOCX, PDF, SHA-256)
     a finalised version -> published (by the State's focal point)
+
+Drafting and finalising are long (a large State's PDF takes minutes): the request checks and
+claims, a celery task does the work with progress, and a failure is recorded for the page.
 """
 
 import logging
@@ -360,13 +363,25 @@ def _labelled(records):
     return [{**r, "status_label": drafting.status_label(r["status"])} for r in records]
 
 
-def finalise(user, review):
-    """Write a new immutable version (content, DOCX, PDF, SHA-256). Never reuses a number.
+FINALISING_STALE = timedelta(minutes=10)
+FINALISING_ACTIVE = (VoluntaryReview.Finalising.QUEUED, VoluntaryReview.Finalising.RUNNING)
+_FINALISING_FIELDS = (
+    "finalising",
+    "finalising_progress",
+    "finalising_task_id",
+    "finalising_error",
+    "finalising_by",
+    "finalising_started_at",
+    "finalising_progress_at",
+)
 
-    The files are rendered outside any transaction (a large review takes a while, and SQLite
-    would be locked meanwhile) into a directory of their own; the version and its files are then
-    recorded in one short transaction. Two finalisations racing for the same number: the second
-    is refused by the unique constraint, removes its own files and says so."""
+
+class FinalisingUnderWay(ReviewError):
+    """A version of this review is already queued or being written."""
+
+
+def check_finalisable(user, review):
+    """Everything that refuses a finalisation before any work: PermissionDenied or ReviewError."""
     if not permissions.can_decide(user, review):
         raise PermissionDenied(_("Only the State's focal point finalises its review."))
     _check_ready(review)
@@ -379,19 +394,166 @@ def finalise(user, review):
             )
             % {"n": pending}
         )
-    # Numbers are never reused: the highest ever given, plus one.
-    number = (ReviewVersion.objects.filter(review=review).aggregate(n=Max("number"))["n"] or 0) + 1
-    content = {**snapshot(review), "version": number, "finalised_on": timezone.localdate().isoformat()}
-    directory, files = _write_files(review, number, content)
-    try:
-        with transaction.atomic():
-            version = ReviewVersion.objects.create(
-                review=review, number=number, language=review.language, content=content, finalised_by=user
+
+
+def finalising_is_stale(now=None):
+    """Q: a finalisation queued or running that gave no sign of progress for FINALISING_STALE."""
+    now = now or timezone.now()
+    return Q(finalising__in=FINALISING_ACTIVE) & (
+        Q(finalising_progress_at__lt=now - FINALISING_STALE) | Q(finalising_progress_at__isnull=True)
+    )
+
+
+def _claim_request(user, review, now):
+    """Mark the review queued for finalising by `user` (one transaction); the values it had before,
+    to put back if the task cannot be queued. FinalisingUnderWay if one is queued or running."""
+    with transaction.atomic():
+        rows = VoluntaryReview.objects.select_for_update().filter(pk=review.pk)
+        previous = rows.values(*_FINALISING_FIELDS).get()
+        claimed = rows.filter(~Q(finalising__in=FINALISING_ACTIVE) | finalising_is_stale(now)).update(
+            finalising=VoluntaryReview.Finalising.QUEUED,
+            finalising_progress=0,
+            finalising_task_id="",
+            finalising_error="",
+            finalising_by=user,
+            finalising_started_at=now,
+            finalising_progress_at=now,
+        )
+    if not claimed:
+        raise FinalisingUnderWay(
+            _(
+                "A version of this review is already being finalised. "
+                "Wait until it is ready: this page shows its progress."
             )
-            ReviewFile.objects.bulk_create(ReviewFile(version=version, **f) for f in files)
-    except IntegrityError as exc:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise ReviewError(_("Another version was finalised at the same moment. Try again.")) from exc
+        )
+    previous["finalising_by_id"] = previous.pop("finalising_by")
+    return previous
+
+
+def request_finalising(user, review):
+    """Check, mark the review as finalising and queue the task (reviews.finalise_review); returns
+    the review as it is then (with TASKS_INLINE the task has already run). Refused at once with
+    nothing claimed: PermissionDenied, ReviewError (not ready, contributions pending, the task
+    queue down) or FinalisingUnderWay (one queued or running, with progress in the last minutes)."""
+    from .tasks import queue_finalising
+
+    check_finalisable(user, review)
+    now = timezone.now()
+    previous = _claim_request(user, review, now)
+    if not queue_finalising(review.pk):
+        # Put the review back as it was, unless a task took it meanwhile.
+        VoluntaryReview.objects.filter(
+            pk=review.pk,
+            finalising=VoluntaryReview.Finalising.QUEUED,
+            finalising_task_id="",
+            finalising_started_at=now,
+        ).update(**previous)
+        raise ReviewError(
+            _(
+                "The task queue is not available right now, so the new version was not started. "
+                "Nothing was changed: try again in a few minutes."
+            )
+        )
+    return VoluntaryReview.objects.select_related("member_state", "milestone").get(pk=review.pk)
+
+
+def claim_finalising(review_id, task_id):
+    """The review if this task may finalise it now (queued -> running), else None. A running
+    finalisation is taken over only by the same task redelivered, or when it made no progress for
+    FINALISING_STALE (its worker died); the run that lost it records nothing."""
+    now = timezone.now()
+    fields = {
+        "finalising": VoluntaryReview.Finalising.RUNNING,
+        "finalising_task_id": task_id,
+        "finalising_started_at": now,
+        "finalising_progress_at": now,
+        "finalising_progress": 0,
+    }
+    won = VoluntaryReview.objects.filter(pk=review_id, finalising=VoluntaryReview.Finalising.QUEUED).update(**fields)
+    if not won:
+        running = VoluntaryReview.objects.filter(pk=review_id, finalising=VoluntaryReview.Finalising.RUNNING)
+        won = running.filter(Q(finalising_task_id=task_id) | finalising_is_stale(now)).update(**fields)
+    if not won:
+        return None
+    return VoluntaryReview.objects.select_related("member_state", "milestone", "finalising_by").get(pk=review_id)
+
+
+def run_finalising(review_id, task_id):
+    """Write the next version of a review claimed for this task; safe to run twice. Returns what
+    happened: "done", "failed" (the reason is on the review) or "not-claimed"."""
+    review = claim_finalising(review_id, task_id)
+    if review is None:
+        return "not-claimed"
+    return "done" if _write_version(review, task_id) else "failed"
+
+
+def _write_version(review, task_id):
+    """The new version, or None with the reason recorded on the review (finalising failed).
+
+    The files are rendered outside any transaction (a large review takes a while, and SQLite would
+    be locked meanwhile) into a directory of their own; the version, its files and the review's
+    state are then recorded in one short transaction. Two finalisations racing for the same number:
+    the second is refused by the unique constraint. A failed attempt's files are removed."""
+    directory = None
+    running = VoluntaryReview.objects.filter(
+        pk=review.pk, finalising=VoluntaryReview.Finalising.RUNNING, finalising_task_id=task_id
+    )
+    try:
+        check_finalisable(review.finalising_by, review)  # a contribution may have come in since the request
+        # Numbers are never reused: the highest ever given, plus one.
+        number = (ReviewVersion.objects.filter(review=review).aggregate(n=Max("number"))["n"] or 0) + 1
+        content = {**snapshot(review), "version": number, "finalised_on": timezone.localdate().isoformat()}
+
+        def progress(percent):
+            running.update(finalising_progress=percent, finalising_progress_at=timezone.now())
+
+        progress(10)
+        directory, files = _write_files(review, number, content, progress=progress)
+        try:
+            with transaction.atomic():
+                version = ReviewVersion.objects.create(
+                    review=review,
+                    number=number,
+                    language=review.language,
+                    content=content,
+                    finalised_by=review.finalising_by,
+                )
+                ReviewFile.objects.bulk_create(ReviewFile(version=version, **f) for f in files)
+                done = running.update(
+                    finalising=VoluntaryReview.Finalising.DONE,
+                    finalising_progress=100,
+                    finalising_progress_at=timezone.now(),
+                    finalising_error="",
+                )
+                if not done:
+                    raise IntegrityError("another run took this finalisation over")
+        except IntegrityError as exc:
+            raise ReviewError(_("Another version was finalised at the same moment. Try again.")) from exc
+    except Exception as exc:  # noqa: BLE001 - recorded on the review for the focal point to see
+        if directory:
+            shutil.rmtree(directory, ignore_errors=True)
+        if isinstance(exc, (ReviewError, PermissionDenied)):
+            message = str(exc)
+        else:
+            log.exception("Finalising review %s failed", review.pk)
+            message = _("The new version could not be written: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+        running.update(finalising=VoluntaryReview.Finalising.FAILED, finalising_error=message)
+        return None
+    return version
+
+
+def finalise(user, review):
+    """Finalise in this process, for scripts and tests: the same checks, claim and work as the task
+    the pages queue. Returns the new version; ReviewError with the recorded reason if it failed."""
+    check_finalisable(user, review)
+    _claim_request(user, review, timezone.now())
+    task_id = f"direct-{uuid.uuid4().hex}"
+    claimed = claim_finalising(review.pk, task_id)
+    version = _write_version(claimed, task_id) if claimed else None
+    if version is None:
+        review.refresh_from_db()
+        raise ReviewError(review.finalising_error or _("Another version was finalised at the same moment. Try again."))
+    review.refresh_from_db()
     return version
 
 
@@ -403,9 +565,9 @@ def file_stem(content):
     return f"gcm-review-{content['iso3']}-{content['year']}-{content['language']}-v{content['version']}".lower()
 
 
-def _write_files(review, number, content):
+def _write_files(review, number, content, progress=lambda p: None):
     """Render the DOCX and the PDF into a temporary directory, then move it into place in one step:
-    (directory, [ReviewFile fields])."""
+    (directory, [ReviewFile fields]). `progress` hears 50 once the DOCX is written, 90 after the PDF."""
     from . import render
 
     parent = os.path.join(settings.REPORTS_ROOT, "reviews", str(review.pk))
@@ -415,10 +577,11 @@ def _write_files(review, number, content):
     os.makedirs(tmp)
     try:
         written = []
-        for fmt, writer in (("docx", render.write_docx), ("pdf", render.write_pdf)):
+        for fmt, writer, percent in (("docx", render.write_docx, 50), ("pdf", render.write_pdf, 90)):
             name = f"{file_stem(content)}.{fmt}"
             writer(content, os.path.join(tmp, name))
             written.append((fmt, name))
+            progress(percent)
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

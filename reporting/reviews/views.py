@@ -80,11 +80,16 @@ def review_detail(request, pk):
         section.html = markdown.to_html(section.narrative, heading_level=4)
         section.pending = pending.get(section.pk, 0)
     versions = review.versions.prefetch_related("files").order_by("-number")
+    finished = review.drafting in (VoluntaryReview.Drafting.READY, VoluntaryReview.Drafting.FAILED)
+    finalising = review.finalising in services.FINALISING_ACTIVE
     context = {
         "review": review,
         "sections": sections,
         "versions": versions,
-        "finished": review.drafting in (VoluntaryReview.Drafting.READY, VoluntaryReview.Drafting.FAILED),
+        "finished": finished,
+        "finalising": finalising,
+        "finalising_failure": _finalising_failure(review),
+        "poll": not finished or finalising,  # one progress box at a time: finalising needs a finished draft
         **_abilities(request.user, review),
     }
     return render(request, "reviews/review_detail.html", context)
@@ -100,6 +105,32 @@ def review_status(request, pk):
             "progress": review.progress,
             "error": review.error,
             "finished": ready or review.drafting == VoluntaryReview.Drafting.FAILED,
+        }
+    )
+
+
+def _finalising_failure(review):
+    """What the page says when the last finalisation failed: the reason and what to do."""
+    if review.finalising != VoluntaryReview.Finalising.FAILED:
+        return ""
+    advice = _(
+        "No version was recorded and the files of the attempt were removed. Try again; if it fails again, "
+        "send this message to the secretariat."
+    )
+    return f"{review.finalising_error} {advice}".strip()
+
+
+def review_finalising_status(request, pk):
+    """The finalisation's progress for the page's poll (same shape as the drafting's status)."""
+    review = _readable(request, pk)
+    done = review.finalising == VoluntaryReview.Finalising.DONE
+    return JsonResponse(
+        {
+            "status": "complete" if done else review.finalising,
+            "status_label": str(review.get_finalising_display()),
+            "progress": review.finalising_progress,
+            "error": _finalising_failure(review),
+            "finished": review.finalising not in services.FINALISING_ACTIVE,
         }
     )
 
@@ -185,15 +216,19 @@ def contribution_decide(request, pk, contribution_pk):
 
 @require_POST
 def review_finalise(request, pk):
+    """Check at once what can be refused, then hand the writing to the task (reviews.finalise_review):
+    the review page shows its progress, then the new version or why it failed."""
     review = _readable(request, pk)
     try:
-        version = services.finalise(request.user, review)
+        review = services.request_finalising(request.user, review)
     except services.ReviewError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(
-            request, _("Version %(n)s finalised: its Word and PDF files are ready.") % {"n": version.number}
-        )
+        if review.finalising == VoluntaryReview.Finalising.DONE:  # already written (tasks run in the request)
+            number = review.versions.order_by("-number").values_list("number", flat=True).first()
+            messages.success(request, _("Version %(n)s finalised: its Word and PDF files are ready.") % {"n": number})
+        elif review.finalising in services.FINALISING_ACTIVE:
+            messages.info(request, _("The new version is being written: this page shows its progress."))
     return redirect(review)
 
 

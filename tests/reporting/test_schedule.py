@@ -34,6 +34,7 @@ def test_setup_periodic_tasks_is_idempotent_and_keeps_operator_schedules():
         "reporting.compile_due_reports": "2",
         "reporting.send_reminders": "6",
         "reviews.prepare_due_reviews": "2",
+        "reviews.requeue_finalising": "*",
         "reporting.requeue_reports": "*",
         "reporting.refresh_open_data": "*",
         "reporting.prebuild_pages": "*",

@@ -35,6 +35,12 @@ PERIODIC_TASKS = {
         "Reports requested while redis was down, lost by the broker, or whose worker died mid-compilation "
         "(no heartbeat for 10 minutes). Each is taken once, so two runs never queue a report twice.",
     ),
+    "Queue again the review finalisations the task service lost, or whose worker died": (
+        "reviews.requeue_finalising",
+        {"minute": "*/2"},
+        "A focal point's new review version queued or being written with no progress for 10 minutes (the broker "
+        "lost it, or its worker died) is queued again; each once per 10 minutes, and a duplicate does nothing.",
+    ),
     "Pre-build the most read pages after a change": (
         "reporting.prebuild_pages",
         {"minute": "*"},

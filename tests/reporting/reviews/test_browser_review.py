@@ -75,3 +75,27 @@ def objective_13_section(world):
     from reporting.reviews.models import Section
 
     return Section.objects.get(review__member_state=world["state"], objective__number=13).pk
+
+
+def test_the_page_follows_a_finalisation_written_by_the_worker(live_server, world, review):
+    """With a real worker the redirect lands on the progress; the page polls it and offers the new version."""
+    from django.utils import timezone
+
+    from reporting.reviews.models import VoluntaryReview
+
+    running = VoluntaryReview.objects.filter(pk=review.pk)
+    running.update(
+        finalising=VoluntaryReview.Finalising.RUNNING, finalising_progress=50, finalising_progress_at=timezone.now()
+    )
+    with chromium_context(base_url=live_server.url) as context:
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        sign_in(page, "mar-focal")
+        page.goto(review.get_absolute_url())
+        expect(page.locator("#report-status-text")).to_have_text("Finalising (50%)")
+        expect(page.get_by_role("button", name="Finalise a new version (Word and PDF)")).to_have_count(0)
+        running.update(finalising=VoluntaryReview.Finalising.DONE, finalising_progress=100)
+        expect(page.get_by_role("link", name="The new version is ready: show it")).to_be_visible(timeout=10_000)
+        expect(page.locator("#report-status-text")).to_have_text("Version finalised")
+        assert errors == []
