@@ -374,9 +374,9 @@ def measure_plans_pledges(runs):
     out["state_page"] = page(f"/states/{iso3}/", cached_too=True)
     out["state_dashboard"] = page(f"/dashboards/states/{iso3}/", cached_too=True)
     out["plan_page"] = page(plan.get_absolute_url())
-    out["pledge_list"] = page("/pledges/")
-    out["pledge_list_filtered"] = page("/pledges/?kind=financial&objective=6")
-    out["pledge_list_deep"] = page("/pledges/?page=50")
+    out["pledge_list"] = page("/pledges/", cached_too=True)
+    out["pledge_list_filtered"] = page("/pledges/?kind=financial&objective=6", cached_too=True)
+    out["pledge_list_deep"] = page("/pledges/?page=50", cached_too=True)
     out["pledge_api"] = page("/api/v1/pledges/")
     return out
 
