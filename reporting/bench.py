@@ -22,10 +22,11 @@ measures:
   client): seconds, rows per second (wall clock and per CPU second of the process), first byte.
 - plans and pledges (issue 12; seeded with `--pledges size/20 --plan-items size/50`, 50,000 and
   20,000 at a million records), each page read by an anonymous client: the State page of the
-  State with the most published plan items (/states/ISO/: rendered, i.e. its page cache missed,
-  and cached) and its dashboard profile, its plan's page, the public pledge list unfiltered,
-  filtered (?kind=financial&objective=6) and a deep page (?page=50), and the pledge API's list:
-  status, queries (of a rendered page) and median time, warmed once;
+  State with the most published plan items (/states/ISO/), its dashboard profile and its plan's
+  page, the public pledge list unfiltered, filtered (?kind=financial&objective=6) and a deep page
+  (?page=50), and the pledge API's list: median time and queries rendered (the page cache missed,
+  the figures cached under the data version warm), cold (the first GET with the cache empty, as
+  after a write) and cached;
 - a voluntary national review (reporting.reviews) of ONE State holding --review-records
   published records in one cycle (default 40,000; its own database, var/bench/review-N.sqlite3):
   drafting time and peak memory, then finalising (DOCX and PDF) time and peak memory, each in a
@@ -330,6 +331,7 @@ def measure(runs):
 def measure_plans_pledges(runs):
     """The plan and pledge pages for an anonymous reader: status, queries, median time."""
     _setup()
+    from django.core.cache import cache
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -357,27 +359,46 @@ def measure_plans_pledges(runs):
     plan = NationalPlan.objects.filter(record=top["plan__record"], is_published=True).get()
     client = Client()
     fresh = iter(range(10**6))
+    urls = {
+        "state_page": f"/states/{iso3}/",
+        "state_dashboard": f"/dashboards/states/{iso3}/",
+        "plan_page": plan.get_absolute_url(),
+        "pledge_list": "/pledges/",
+        "pledge_list_filtered": "/pledges/?kind=financial&objective=6",
+        "pledge_list_deep": "/pledges/?page=50",
+        "pledge_api": "/api/v1/pledges/",
+    }
+    reader_pages = {"state_page", "state_dashboard", "pledge_list", "pledge_list_filtered", "pledge_list_deep"}
+    for url in urls.values():
+        client.get(url)  # the process's first use of each view and template, outside the figures
 
-    def page(url, cached_too=False):
-        """Queries of one rendered GET; median time rendered (and cached: a reader page's cache hit).
-        A reader page is rendered when its URL is new: a parameter the view ignores makes it so."""
+    def page(url, reader_page):
+        """Cold: the first GET with the cache empty (as for the first reader after a write).
+        Rendered: the view runs, the figures it caches under the data version (counts, dashboard
+        figures) warm; for a reader page a new URL (a parameter the view ignores) misses its page
+        cache. Cached: a reader page's cache hit. Queries: of one rendered GET."""
         sep = "&" if "?" in url else "?"
-        render = (lambda: client.get(f"{url}{sep}bench={next(fresh)}")) if cached_too else (lambda: client.get(url))
-        render()  # warm (the reference data, the counts)
+        render = (lambda: client.get(f"{url}{sep}bench={next(fresh)}")) if reader_page else (lambda: client.get(url))
+        cache.clear()
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as cold_queries:
+            render()
+        cold = time.perf_counter() - started
         with CaptureQueriesContext(connection) as queries:
             response = render()
-        figures = {"status": response.status_code, "queries": len(queries), "seconds": timed(render, runs)}
-        if cached_too:
+        figures = {
+            "status": response.status_code,
+            "queries": len(queries),
+            "cold": cold,
+            "cold_queries": len(cold_queries),
+            "seconds": timed(render, runs),
+        }
+        if reader_page:
             figures["cached"] = timed(lambda: client.get(url), runs)
         return figures
 
-    out["state_page"] = page(f"/states/{iso3}/", cached_too=True)
-    out["state_dashboard"] = page(f"/dashboards/states/{iso3}/", cached_too=True)
-    out["plan_page"] = page(plan.get_absolute_url())
-    out["pledge_list"] = page("/pledges/", cached_too=True)
-    out["pledge_list_filtered"] = page("/pledges/?kind=financial&objective=6", cached_too=True)
-    out["pledge_list_deep"] = page("/pledges/?page=50", cached_too=True)
-    out["pledge_api"] = page("/api/v1/pledges/")
+    for key, url in urls.items():
+        out[key] = page(url, key in reader_pages)
     return out
 
 
@@ -737,7 +758,7 @@ def page_cell(x):
         return "n/a"
     if x.get("status") != 200:
         return f"HTTP {x.get('status')}"
-    cell = f"{ms(x['seconds'])}, {x['queries']} queries"
+    cell = f"{ms(x['seconds'])}, {x['queries']} q; cold {ms(x['cold'])}, {x['cold_queries']} q"
     return f"{cell}; cached {ms(x['cached'])}" if "cached" in x else cell
 
 
