@@ -52,8 +52,16 @@ def framework(db):
 def empty_database(db):
     """No framework and no States, as on a database that was just migrated (for tests of loading)."""
     from commitments.indicators.models import IndicatorFramework
-    from commitments.models import GuidingPrinciple, Instrument, MemberState, Objective, Paragraph
-    from commitments.models import PublishedRollup, StakeholderType, TargetGroup
+    from commitments.models import (
+        GuidingPrinciple,
+        Instrument,
+        MemberState,
+        Objective,
+        Paragraph,
+        PublishedRollup,
+        StakeholderType,
+        TargetGroup,
+    )
 
     for model in (PublishedRollup, IndicatorFramework, Paragraph, Objective, GuidingPrinciple, Instrument):
         model.objects.all().delete()
