@@ -86,6 +86,7 @@ def sections(registry, request, entity):
     return [render(request, entity) for render in registry]
 
 
-# Demo data of other apps: objects with `seed(seed) -> str` (a summary line) and `delete()`,
-# called by `manage.py seed_demo` after the evidence is generated and before it is deleted.
+# Demo data of other apps: objects with `seed(seed, pledges=None, plan_items=None) -> str` (a
+# summary line; the counts are seed_demo's --pledges and --plan-items, None when not given) and
+# `delete()`, called by `manage.py seed_demo` after the evidence is generated and before it is deleted.
 DEMO_SEEDERS = []

@@ -20,12 +20,20 @@ measures:
   format, as many at a time as there are cores; the figure includes reading the evidence once);
 - the unfiltered exports, GET /evidence/export.csv, .json and .xlsx read to the end (test
   client): seconds, rows per second (wall clock and per CPU second of the process), first byte.
+- plans and pledges (issue 12; seeded with `--pledges size/20 --plan-items size/50`, 50,000 and
+  20,000 at a million records), each page read by an anonymous client: the State page of the
+  State with the most published plan items (/states/ISO/), its dashboard profile and its plan's
+  page, the public pledge list unfiltered, filtered (?kind=financial&objective=6) and a deep page
+  (?page=50), and the pledge API's list: median time and queries rendered (the page cache missed,
+  the figures cached under the data version warm), cold (the first GET with the cache empty, as
+  after a write) and cached;
 - a voluntary national review (reporting.reviews) of ONE State holding --review-records
   published records in one cycle (default 40,000; its own database, var/bench/review-N.sqlite3):
   drafting time and peak memory, then finalising (DOCX and PDF) time and peak memory, each in a
   fresh process. `--review-only` runs just this scenario.
 
-It prints the command line, the machine and one table.
+It prints the command line, the machine and one table. `--pages-only` skips the reports and
+the exports (the pages alone, e.g. for a quick run at a million records).
 
 With `--readers N [--seconds S] [--code-root DIR] [--no-redis]` it runs the many-readers load
 scenario instead (reporting/bench_load.py): gunicorn with the production config against each
@@ -74,6 +82,8 @@ def main(argv=None):
     parser.add_argument("--review-only", action="store_true", help="run only the voluntary review scenario")
     parser.add_argument("--review-step", choices=["seed", "draft", "finalise"], help=argparse.SUPPRESS)
     parser.add_argument("--exports", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--plans-pledges", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pages-only", action="store_true", help="measure the pages only: no reports, no exports")
     args = parser.parse_args(argv)
     if args.measure:
         return print(json.dumps(measure(args.runs)))
@@ -89,6 +99,8 @@ def main(argv=None):
         return print_review(args.review_records, review_scenario(args.review_records, args))
     if args.exports:
         return print(json.dumps(measure_exports()))
+    if args.plans_pledges:
+        return print(json.dumps(measure_plans_pledges(args.runs)))
     try:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
@@ -135,9 +147,12 @@ def run(sizes, args):
         print(f"[{size:,}] {seeded}", flush=True)
         env = {**os.environ, "DATABASE_URL": url, "REPORTS_ROOT": str(BENCH_DIR / "reports")}
         result = child(["--measure", "--runs", str(args.runs)], env, args.timeout)
+        result["plans_pledges"] = child(["--plans-pledges", "--runs", str(args.runs)], env, args.timeout)
+        skipped = {"error": "skipped (--pages-only)"}
         for kind in ("national", "global"):
-            result[f"report_{kind}"] = child(["--report", kind], env, args.report_timeout)
-        result["exports"] = child(["--exports"], env, args.timeout)
+            report = skipped if args.pages_only else child(["--report", kind], env, args.report_timeout)
+            result[f"report_{kind}"] = report
+        result["exports"] = skipped if args.pages_only else child(["--exports"], env, args.timeout)
         results[size] = result
         print(f"[{size:,}] measured", flush=True)
     print()
@@ -186,13 +201,27 @@ def marker_path(size, seed, url):
     return BENCH_DIR / f"{Path(urlparse(url).path).name}.seeded.json"
 
 
+def plans_pledges_for(size):
+    """Pledges and plan items seeded with `size` records: 50,000 and 20,000 at a million."""
+    return size // 20, size // 50
+
+
 def ensure_seeded(size, seed, url):
-    """Seed the size's database unless the marker says it holds this size, seed and generator."""
+    """Seed the size's database unless the marker says it holds this size, seed and generators."""
     from commitments.demo import GENERATOR_VERSION
+    from commitments.pledges.demo_scale import GENERATOR_VERSION as PLEDGE_GENERATOR
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     marker = marker_path(size, seed, url)
-    wanted = {"records": size, "seed": seed, "generator": GENERATOR_VERSION}
+    pledges, plan_items = plans_pledges_for(size)
+    wanted = {
+        "records": size,
+        "seed": seed,
+        "generator": GENERATOR_VERSION,
+        "pledges": pledges,
+        "plan_items": plan_items,
+        "pledge_generator": PLEDGE_GENERATOR,
+    }
     env = {**os.environ, "DATABASE_URL": url}
     manage = [sys.executable, str(ROOT / "manage.py")]
     if marker.exists():
@@ -205,10 +234,12 @@ def ensure_seeded(size, seed, url):
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "load_framework"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     seed_cmd = [*manage, "seed_demo", "--records", str(size), "--seed", str(seed), "--allow-production"]
+    seed_cmd += ["--pledges", str(pledges), "--plan-items", str(plan_items)]
     subprocess.run(seed_cmd, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     seconds = time.monotonic() - started
     marker.write_text(json.dumps({**wanted, "seconds": seconds}))
-    return f"seeded {size:,} records with seed {seed} in {seconds:.0f} s"
+    what = f"{size:,} records, {pledges:,} pledges and {plan_items:,} plan items"
+    return f"seeded {what} with seed {seed} in {seconds:.0f} s"
 
 
 def fresh_database(url):
@@ -304,6 +335,80 @@ def measure(runs):
         out["api_status"] = api.status_code
         out["api_queries"] = len(queries)
         out["api_list"] = timed(lambda: client.get("/api/v1/evidence/"), max(runs, 10))
+    return out
+
+
+def measure_plans_pledges(runs):
+    """The plan and pledge pages for an anonymous reader: status, queries, median time."""
+    _setup()
+    from django.core.cache import cache
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from commitments.pledges.models import NationalPlan, PlanItem, Pledge
+
+    out = {
+        "pledges": Pledge.objects.count(),
+        "pledges_published": Pledge.objects.filter(is_published=True).count(),
+        "items": PlanItem.objects.count(),
+        "items_published": PlanItem.objects.filter(plan__is_published=True).count(),
+    }
+    top = (
+        PlanItem.objects.filter(plan__is_published=True)
+        .values("plan__member_state__iso3", "plan__record")
+        .annotate(n=Count("id"))
+        .order_by("-n", "plan__member_state__iso3")
+        .first()
+    )
+    if top is None:
+        return {**out, "error": "no published plan"}
+    iso3 = top["plan__member_state__iso3"]
+    out.update(state=iso3, state_items=top["n"])
+    plan = NationalPlan.objects.filter(record=top["plan__record"], is_published=True).get()
+    client = Client()
+    fresh = iter(range(10**6))
+    urls = {
+        "state_page": f"/states/{iso3}/",
+        "state_dashboard": f"/dashboards/states/{iso3}/",
+        "plan_page": plan.get_absolute_url(),
+        "pledge_list": "/pledges/",
+        "pledge_list_filtered": "/pledges/?kind=financial&objective=6",
+        "pledge_list_deep": "/pledges/?page=50",
+        "pledge_api": "/api/v1/pledges/",
+    }
+    reader_pages = {"state_page", "state_dashboard", "pledge_list", "pledge_list_filtered", "pledge_list_deep"}
+    for url in urls.values():
+        client.get(url)  # the process's first use of each view and template, outside the figures
+
+    def page(url, reader_page):
+        """Cold: the first GET with the cache empty (as for the first reader after a write).
+        Rendered: the view runs, the figures it caches under the data version (counts, dashboard
+        figures) warm; for a reader page a new URL (a parameter the view ignores) misses its page
+        cache. Cached: a reader page's cache hit. Queries: of one rendered GET."""
+        sep = "&" if "?" in url else "?"
+        render = (lambda: client.get(f"{url}{sep}bench={next(fresh)}")) if reader_page else (lambda: client.get(url))
+        cache.clear()
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as cold_queries:
+            render()
+        cold = time.perf_counter() - started
+        with CaptureQueriesContext(connection) as queries:
+            response = render()
+        figures = {
+            "status": response.status_code,
+            "queries": len(queries),
+            "cold": cold,
+            "cold_queries": len(cold_queries),
+            "seconds": timed(render, runs),
+        }
+        if reader_page:
+            figures["cached"] = timed(lambda: client.get(url), runs)
+        return figures
+
+    for key, url in urls.items():
+        out[key] = page(url, key in reader_pages)
     return out
 
 
@@ -671,7 +776,40 @@ def rows_for(r):
         ("national report (< 2 s)", report_cell(r.get("report_national"))),
         ("global biennial (< 60 s, < 500 MB)", report_cell(r.get("report_global"))),
         *export_rows(r.get("exports")),
+        *plans_pledges_rows(r.get("plans_pledges")),
     ]
+
+
+PLAN_PLEDGE_PAGES = [
+    ("state_page", "state profile with plan, /states/ISO/"),
+    ("state_dashboard", "  its dashboard profile"),
+    ("plan_page", "  its plan's page"),
+    ("pledge_list", "pledge list /pledges/ (< 100 ms)"),
+    ("pledge_list_filtered", "pledge list filtered kind+objective"),
+    ("pledge_list_deep", "pledge list ?page=50"),
+    ("pledge_api", "pledge API list /api/v1/pledges/"),
+]
+
+
+def page_cell(x):
+    if not x:
+        return "n/a"
+    if x.get("status") != 200:
+        return f"HTTP {x.get('status')}"
+    cell = f"{ms(x['seconds'])}, {x['queries']} q; cold {ms(x['cold'])}, {x['cold_queries']} q"
+    return f"{cell}; cached {ms(x['cached'])}" if "cached" in x else cell
+
+
+def plans_pledges_rows(p):
+    p = p or {"error": "not measured"}
+    if p.get("error") and "pledges" not in p:
+        return [("pledges (published)", "error"), *[(label, p["error"][:60]) for _k, label in PLAN_PLEDGE_PAGES]]
+    rows = [
+        ("pledges (published)", f"{p['pledges']:,} ({p['pledges_published']:,})"),
+        ("plan items (in published plans)", f"{p['items']:,} ({p['items_published']:,})"),
+        ("State with most plan items", f"{p.get('state', '-')}, {p.get('state_items', 0):,} items"),
+    ]
+    return rows + [(label, page_cell(p.get(key))) for key, label in PLAN_PLEDGE_PAGES]
 
 
 def export_rows(e):

@@ -17,7 +17,15 @@ from django.utils.translation import get_language, gettext
 from commitments import dataversion, names, rollups
 from commitments.filters import action_slug, filter_evidence
 from commitments.indicators import selectors as sdg
-from commitments.models import Action, GuidingPrinciple, MemberState, Objective, Organisation, StakeholderType
+from commitments.models import (
+    Action,
+    Evidence,
+    GuidingPrinciple,
+    MemberState,
+    Objective,
+    Organisation,
+    StakeholderType,
+)
 from commitments.pledges import selectors as pledge_selectors
 from commitments.pledges.filters import filter_pledges
 from commitments.readers import reader_page, remember
@@ -205,7 +213,7 @@ def state_profile(request, iso3):
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives, entity=state.name),
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=state.name),
         dashboards.principles(data["principles"], ref.principles, names=ref.principle_names, entity=state.name),
-        dashboards.plan_coverage(pledge_selectors.plan_coverage(state), entity=state.name),
+        dashboards.plan_coverage(_plan_coverage(state, version), entity=state.name),
     ]
     extra = {
         "entity": state,
@@ -216,6 +224,17 @@ def state_profile(request, iso3):
     }
     scope = ["state", "region", "subregion", "entity_kind"]
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, scope)
+
+
+def _plan_coverage(state, version):
+    """The State's plan coverage, cached under the data version: it reads every published record of
+    the State (150 ms for 91,000 at a million records) and does not follow the page's filters."""
+    return remember(
+        version,
+        "plan-coverage",
+        Evidence.objects.filter(member_state=state, is_published=True),
+        lambda: pledge_selectors.plan_coverage(state),
+    )
 
 
 @reader_page

@@ -1,7 +1,10 @@
 """Demo plans and pledges for `manage.py seed_demo`: a published plan for a dozen States (a few
 items overdue, some revised), pledges by States and demo organisations (some common, some
 matching), and links from demo evidence, so `make run` shows every part of the feature.
-Rows are written directly (like the demo evidence) and all marked `is_demo`."""
+Rows are written directly (like the demo evidence) and all marked `is_demo`.
+
+`seed_demo --pledges N --plan-items M` writes N pledges and M plan items instead, in bulk, for
+the benchmark (`demo_scale`)."""
 
 import datetime
 import random
@@ -33,7 +36,18 @@ OCCASIONS = ["IMRF 2022", "IMRF 2026", "Regional review", "GFMD"]
 
 
 class Seeder:
-    def seed(self, seed):
+    def seed(self, seed, pledges=None, plan_items=None):
+        """The small demo set; with either count given, that many pledges / plan items in bulk
+        (the other one: the small demo's size)."""
+        if pledges is not None or plan_items is not None:
+            from . import demo_scale
+
+            small_pledges, small_items = len(STATES) * 3 + 25, len(STATES) * 5
+            return demo_scale.seed(
+                seed,
+                pledges=small_pledges if pledges is None else pledges,
+                plan_items=small_items if plan_items is None else plan_items,
+            )
         rng = random.Random(seed)
         actions = list(Action.objects.select_related("objective"))
         states = list(MemberState.objects.filter(iso3__in=STATES))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commitments.filters import (
     ActionsFilter,
+    OrganisationFilter,
     RawCheckbox,
     RawNullBooleanSelect,
     StatesFilter,
@@ -35,7 +36,8 @@ class PledgeFilterSet(django_filters.FilterSet):
     state = StatesFilter(
         label=_("Member State"), queryset=MemberState.objects.all(), to_field_name="iso3", method="filter_state"
     )
-    organisation = django_filters.ModelChoiceFilter(label=_("Organisation"), queryset=organisations_for)
+    # A search box, as on the evidence list: no list of every organisation in the page.
+    organisation = OrganisationFilter(label=_("Organisation"), queryset=organisations_for)
     entity_kind = django_filters.ChoiceFilter(
         label=_("Pledged by"), choices=entity_kind_choices, method="filter_entity_kind", empty_label=_("Anyone")
     )

@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from commitments import dataversion
 from commitments.models import MemberState
 from commitments.paginator import CountCachingPaginator
+from commitments.readers import reader_page
 
 from . import exports, permissions, selectors, services
 from .filters import filter_plans, filter_pledges
@@ -375,10 +377,14 @@ def partner_answer(request, identifier, pk, answer):
     return redirect(pledge)
 
 
+@reader_page
 def pledge_list(request):
+    """Like the evidence list: the whole page cached for anonymous readers under the data
+    version, and counts of large results cached under it for everyone."""
     filterset, queryset = filter_pledges(request.GET, request.user)
     rows = queryset.select_related("member_state", "organisation")
-    page = CountCachingPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    version = dataversion.for_request(request)
+    page = CountCachingPaginator(rows, PAGE_SIZE, version=version).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(

@@ -39,5 +39,19 @@ def test_plan_coverage_selector_and_chart(client, people):
     html = client.get("/dashboards/states/MAR/").text
     summary = chart_summary(html, "plan-coverage")
     assert "Without evidence: 1(a), 18(a)." in summary
+    # Cached under the data version: another filter of the profile does not read the State's records again ...
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from commitments import dataversion
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/dashboards/states/MAR/?cycle=2").status_code == 200
+    assert not [q for q in queries if '"primary_action__code"' in q["sql"]]
+    # ... and a write readers can see (a new version) is reflected.
+    EvidenceFactory(published=True, member_state=mar, primary_action=Action.objects.get(code="1(a)"))
+    dataversion.bump(public=True)  # as the services do in the write's transaction
+    summary = chart_summary(client.get("/dashboards/states/MAR/?cycle=3").text, "plan-coverage")
+    assert "Without evidence: 18(a)." in summary
     counts = selectors.pledge_counts(selectors.Pledge.objects.all())
     assert json.dumps(counts)  # plain numbers, ready for charts and reports

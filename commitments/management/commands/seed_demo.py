@@ -1,6 +1,6 @@
 """Fill the database with demonstration data: organisations, evidence and one log-in per role.
 
-    manage.py seed_demo --records 20000 --seed 1 [--if-empty] [--reset]
+    manage.py seed_demo --records 20000 --seed 1 [--if-empty] [--reset] [--pledges N --plan-items M]
 
 Deterministic for a seed and size. Demo evidence bypasses the review workflow (no history);
 every row is marked is_demo. Refused when DEBUG is false unless --allow-production is given,
@@ -25,17 +25,27 @@ class Command(BaseCommand):
         parser.add_argument("--records", type=int, default=20000, help="evidence records to generate")
         parser.add_argument("--seed", type=int, default=1, help="random seed: same seed, same data")
         parser.add_argument("--organisations", type=int, default=2000, help="demo organisations to create")
+        parser.add_argument(
+            "--pledges", type=int, help="pledges to generate in bulk (default: the small demo set of plans and pledges)"
+        )
+        parser.add_argument(
+            "--plan-items", type=int, help="plan items to generate in bulk, over plans of the States with evidence"
+        )
         parser.add_argument("--if-empty", action="store_true", help="do nothing if there is any evidence already")
         parser.add_argument("--reset", action="store_true", help="delete earlier demo data first")
         parser.add_argument(
             "--allow-production", action="store_true", help="allow seeding with DEBUG=false (no demo users)"
         )
 
-    def handle(self, *args, records, seed, organisations, if_empty, reset, allow_production, **options):
+    def handle(
+        self, *args, records, seed, organisations, if_empty, reset, allow_production, pledges, plan_items, **options
+    ):
         if not settings.DEBUG and not allow_production:
             raise CommandError("Refusing to seed demo data with DEBUG=false. Pass --allow-production if you mean it.")
         if records < 0 or organisations < 1:
             raise CommandError("--records must be 0 or more and --organisations 1 or more.")
+        if (pledges is not None and pledges < 0) or (plan_items is not None and plan_items < 0):
+            raise CommandError("--pledges and --plan-items must be 0 or more.")
         if if_empty and Evidence.objects.exists():
             self.stdout.write("The database already has evidence: demo data not seeded (--if-empty).")
             self.how_to_sign_in()
@@ -60,7 +70,7 @@ class Command(BaseCommand):
             )
         )
         for seeder in extensions.DEMO_SEEDERS:
-            self.stdout.write(self.style.SUCCESS(seeder.seed(seed)))
+            self.stdout.write(self.style.SUCCESS(seeder.seed(seed, pledges=pledges, plan_items=plan_items)))
         self.users()
 
     def how_to_sign_in(self):
