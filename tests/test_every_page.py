@@ -270,6 +270,7 @@ PAGES = {
     "reviews:new": lambda w: [reverse("reviews:new")],
     "reviews:detail": lambda w: [_review(w)["review"].get_absolute_url()],
     "reviews:status": lambda w: [reverse("reviews:status", args=[_review(w)["review"].pk])],
+    "reviews:finalising_status": lambda w: [reverse("reviews:finalising_status", args=[_review(w)["review"].pk])],
     "reviews:section": lambda w: [
         reverse("reviews:section", args=[_review(w)["review"].pk, s.pk]) for s in _review(w)["review"].sections.all()
     ],
@@ -308,7 +309,7 @@ PAGES = {
     "reviews:finalise": None,  # POST only
     "reviews:publish": None,  # POST only
 }
-OK = {200, 302, 403, 404}
+OK = {200, 301, 302, 403, 404}  # 301: an old address that moved (the pledges workbook is in the workbook)
 
 
 def _login(client, world, visitor):
