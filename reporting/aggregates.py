@@ -193,9 +193,10 @@ def dashboard_data(qs):
 def by_sdg_target(qs):
     """{SDG target code: records tagged with it}, most first: one grouped query."""
     from commitments.indicators.models import EvidenceTarget
+    from commitments.indicators.selectors import among
 
     rows = (
-        EvidenceTarget.objects.filter(evidence__in=qs.order_by().values("pk"), item__framework__code="sdg")
+        EvidenceTarget.objects.filter(among(qs), item__framework__code="sdg")
         .values("item__code", "item__order")
         .annotate(n=Count("evidence", distinct=True))
         .order_by("-n", "item__order")
@@ -208,9 +209,10 @@ def by_sdg_indicator(qs):
     from django.db.models import Max, Min
 
     from commitments.indicators.models import ResultMeasure
+    from commitments.indicators.selectors import among
 
     rows = (
-        ResultMeasure.objects.filter(result__evidence__in=qs.order_by().values("pk"), item__framework__code="sdg")
+        ResultMeasure.objects.filter(among(qs, "result__evidence_id"), item__framework__code="sdg")
         .values("item__code", "item__order")
         .annotate(
             results=Count("pk"),
