@@ -83,6 +83,7 @@ def test_cached_pages_cost_one_query(framework):
     client = Client()
     record = Evidence.objects.filter(is_published=True).first().record
     api = ["/api/v1/evidence/", "/api/v1/evidence/?state=MAR", f"/api/v1/evidence/{record}/", "/api/v1/states/"]
+    api += ["/api/v1/pledges/", "/api/v1/plans/?state=MAR"]
     for url in ["/evidence/", "/dashboards/", "/dashboards/states/MAR/", *api]:
         client.get(url)
         with CaptureQueriesContext(connection) as ctx:

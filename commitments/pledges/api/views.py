@@ -16,6 +16,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from commitments.api.views import READ_LIST, READ_ONE, WRITE_ERRORS, StrictFilterBackend, errors
+from commitments.readers import PublicAnswerCache
 
 from .. import permissions, services
 from ..filters import PlanFilterSet, PledgeFilterSet
@@ -78,7 +79,9 @@ def _read_schema(serializer):
 
 
 @_read_schema(s.PledgeSerializer)
-class PledgeViewSet(_Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PledgeViewSet(
+    PublicAnswerCache, _Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Pledges by identifier (GCM-P-2026-000123)."""
 
     serializer_class = s.PledgeSerializer
@@ -131,7 +134,9 @@ class PledgeViewSet(_Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
 
 @_read_schema(s.PlanSerializer)
-class PlanViewSet(_Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PlanViewSet(
+    PublicAnswerCache, _Workflow, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """National implementation plans by record; the latest version you may see (?revision=N for another)."""
 
     serializer_class = s.PlanSerializer
