@@ -35,10 +35,11 @@ def sync(model, key, rows):
     """Create or update one row per dict in `rows`, matched on the natural key field `key`."""
     existing = {getattr(obj, key): obj for obj in model.objects.all()}
     result = SyncResult()
+    new = []
     for row in rows:
         obj = existing.get(row[key])
         if obj is None:
-            model.objects.create(**row)
+            new.append(model(**row))
             result.created += 1
             result.changed_keys.append(row[key])
             continue
@@ -51,6 +52,9 @@ def sync(model, key, rows):
             result.changed_keys.append(row[key])
         else:
             result.unchanged += 1
+    # New rows in one statement per batch (a first load writes about a thousand): no per-row signal,
+    # so the caller bumps the data version once (load_framework does).
+    model.objects.bulk_create(new, batch_size=500)
     return result
 
 

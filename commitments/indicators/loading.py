@@ -146,8 +146,10 @@ def load_document(document):
         framework.save()
     version = framework.version
     existing = {item.code: item for item in framework.items.all()}
+    new = []
     for order, row in enumerate(document["items"], 1):
-        _sync_item(framework, existing, row, order, version, result)
+        _sync_item(framework, existing, row, order, version, result, new)
+    FrameworkItem.objects.bulk_create(new, batch_size=500)  # a first load: 438 SDG items in one go
     _link_parents(framework, document["items"])
     listed = {str(row["code"]).strip() for row in document["items"]}
     for code, item in existing.items():
@@ -158,7 +160,7 @@ def load_document(document):
     return result
 
 
-def _sync_item(framework, existing, row, order, version, result):
+def _sync_item(framework, existing, row, order, version, result, new):
     code = str(row["code"]).strip()
     values = {
         "kind": row["kind"],
@@ -168,7 +170,7 @@ def _sync_item(framework, existing, row, order, version, result):
     }
     item = existing.get(code)
     if item is None:
-        existing[code] = FrameworkItem.objects.create(framework=framework, code=code, first_version=version, **values)
+        new.append(FrameworkItem(framework=framework, code=code, first_version=version, **values))
         result.created += 1
         return
     dirty = [name for name, value in values.items() if getattr(item, name) != value]
@@ -189,12 +191,14 @@ def _sync_item(framework, existing, row, order, version, result):
 
 def _link_parents(framework, rows):
     items = {item.code: item for item in framework.items.all()}
+    changed = []
     for row in rows:
         item = items[str(row["code"]).strip()]
         parent = items.get(str(row.get("parent") or "").strip())
         if item.parent_id != (parent.pk if parent else None):
             item.parent = parent
-            item.save(update_fields=["parent"])
+            changed.append(item)
+    FrameworkItem.objects.bulk_update(changed, ["parent"], batch_size=500)
 
 
 def load_default_links(path):

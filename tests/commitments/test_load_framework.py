@@ -57,3 +57,11 @@ def test_corrected_text_updates_in_place_and_keeps_ids(tmp_path, monkeypatch):
     after = Action.objects.get(code="13(a)")
     assert after.pk == before.pk and after.text == "Corrected text."
     assert "actions: 0 created, 1 updated, 186 unchanged" in out
+
+
+def test_a_first_load_writes_in_batches(empty_database, django_assert_max_num_queries):
+    """About a thousand rows (the compact, 195 States, 438 SDG items ...) in a few statements, not one
+    INSERT, savepoint and data-version UPDATE each: the test suite's PostgreSQL run paid minutes for it."""
+    with django_assert_max_num_queries(200):
+        run_load()
+    assert MemberState.objects.count() == 195 and Action.objects.count() == 187
