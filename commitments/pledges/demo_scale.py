@@ -31,6 +31,7 @@ from commitments import dataversion
 from commitments.demo import no_style, zipf_weights
 from commitments.models import Action, Evidence, MemberState, Organisation
 
+from . import demo
 from .models import Delivery, Event, NationalPlan, OwnerStatus, PlanItem, Pledge, PledgePartner, ReviewState
 
 # Bump when the generated plans and pledges change, so the benchmark reseeds its databases.
@@ -39,20 +40,8 @@ BATCH = 5000
 S = ReviewState
 UTC = datetime.UTC
 
-PRIORITIES = [
-    "Improve migration data collection",
-    "Alternatives to immigration detention",
-    "Fair and ethical recruitment",
-    "Access to basic services for migrants",
-    "Consular protection and assistance",
-    "Cheaper, safer remittances",
-    "Skills recognition",
-    "Safe and dignified return and reintegration",
-    "Combat trafficking in persons",
-    "Search and rescue coordination",
-    "Legal identity for all migrants",
-    "Regular pathways for labour migration",
-]
+# The small demo's priorities, and two more for variety at scale.
+PRIORITIES = [*demo.PRIORITIES, "Legal identity for all migrants", "Regular pathways for labour migration"]
 QUALIFIERS = ["", " in border regions", " for women and girls", " at local level", " for children", " nationwide"]
 INSTRUMENTS = ["strategy", "action_plan", "decree", "law", "other"]
 INSTITUTIONS = ["Ministry of the Interior", "Ministry of Labour", "Ministry of Foreign Affairs", "National Statistics"]

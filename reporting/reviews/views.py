@@ -95,18 +95,24 @@ def review_detail(request, pk):
     return render(request, "reviews/review_detail.html", context)
 
 
+def _progress(status, done, label, progress, error, finished):
+    """A task's progress for the page's poll (static/.../report-progress.js reads this shape)."""
+    return JsonResponse(
+        {
+            "status": "complete" if done else status,
+            "status_label": str(label),
+            "progress": progress,
+            "error": error,
+            "finished": finished,
+        }
+    )
+
+
 def review_status(request, pk):
     review = _readable(request, pk)
     ready = review.drafting == VoluntaryReview.Drafting.READY
-    return JsonResponse(
-        {
-            "status": "complete" if ready else review.drafting,
-            "status_label": str(review.get_drafting_display()),
-            "progress": review.progress,
-            "error": review.error,
-            "finished": ready or review.drafting == VoluntaryReview.Drafting.FAILED,
-        }
-    )
+    finished = ready or review.drafting == VoluntaryReview.Drafting.FAILED
+    return _progress(review.drafting, ready, review.get_drafting_display(), review.progress, review.error, finished)
 
 
 def _finalising_failure(review):
@@ -123,15 +129,13 @@ def _finalising_failure(review):
 def review_finalising_status(request, pk):
     """The finalisation's progress for the page's poll (same shape as the drafting's status)."""
     review = _readable(request, pk)
-    done = review.finalising == VoluntaryReview.Finalising.DONE
-    return JsonResponse(
-        {
-            "status": "complete" if done else review.finalising,
-            "status_label": str(review.get_finalising_display()),
-            "progress": review.finalising_progress,
-            "error": _finalising_failure(review),
-            "finished": review.finalising not in services.FINALISING_ACTIVE,
-        }
+    return _progress(
+        review.finalising,
+        review.finalising == VoluntaryReview.Finalising.DONE,
+        review.get_finalising_display(),
+        review.finalising_progress,
+        _finalising_failure(review),
+        review.finalising not in services.FINALISING_ACTIVE,
     )
 
 
