@@ -235,6 +235,34 @@ def test_throttling(framework, settings):
         cache.clear()
 
 
+def test_a_made_up_forwarded_address_does_not_escape_the_limit(framework, settings):
+    """DRF's throttles took the address from X-Forwarded-For: a new made-up one per request was never
+    limited. The address is the one the log-in lock-out uses (REMOTE_ADDR, or nginx's X-Real-IP)."""
+    rest = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "5/min"}}
+    settings.REST_FRAMEWORK = rest
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    cache.clear()
+    original = SimpleRateThrottle.THROTTLE_RATES
+    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        api = APIClient()
+        codes = [
+            api.get("/api/v1/principles/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(4)
+        ]
+        assert codes == [200, 200, 200, 429]
+        # Behind the project's nginx each client is counted by the address nginx saw.
+        cache.clear()
+        settings.BEHIND_PROXY = True
+        seen = [api.get("/api/v1/principles/", HTTP_X_REAL_IP="198.51.100.7").status_code for _ in range(4)]
+        assert seen == [200, 200, 200, 429]
+        assert api.get("/api/v1/principles/", HTTP_X_REAL_IP="198.51.100.8").status_code == 200
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = original
+        cache.clear()
+
+
 def test_schema_and_docs_are_served_locally(framework, client):
     schema = client.get("/api/v1/schema/?format=json")
     assert schema.status_code == 200
