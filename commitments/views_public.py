@@ -8,12 +8,14 @@ import re
 
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import dataversion, exports, permissions
 from .filters import facet_counts, filter_evidence, organisations_for, search_organisations
 from .paginator import CountCachingPaginator
-from .readers import reader_page, remember
+from .readers import kept_fragment, reader_page, remember
 
 PAGE_SIZE = 25
 BLANK_BETWEEN_TAGS = re.compile(rb">[ \t]*\n\s*<")
@@ -33,6 +35,8 @@ def evidence_list(request):
     version = dataversion.for_request(request)
     page = CountCachingPaginator(rows, PAGE_SIZE, version=version).get_page(request.GET.get("page"))
     profile = permissions.profile_of(request.user)
+    can_see_own = permissions.is_secretariat(request.user) or bool(profile and profile.entity)
+    query = _query_without(request, "page")
     response = render(
         request,
         "commitments/evidence_list.html",
@@ -42,13 +46,32 @@ def evidence_list(request):
             "page": page,
             "records": page.object_list,
             "facets": _facets(filterset, queryset, version),
-            "query": _query_without(request, "page"),
-            "can_see_own": permissions.is_secretariat(request.user) or bool(profile and profile.entity),
+            "query": query,
+            "can_see_own": can_see_own,
+            "filters": _filters(request, filterset, version, query, can_see_own),
         },
     )
     # The filter form's widgets leave blank lines around each of ~400 options: one newline does.
     response.content = BLANK_BETWEEN_TAGS.sub(b">\n<", response.content)
     return response
+
+
+def _filters(request, filterset, version, query, can_see_own):
+    """The filter form (~400 options), rendered once per data version, language and filter and
+    shared by every page of the list: it was half the time of a page not yet cached. Signed-in
+    people get it afresh (the organisations they may filter by are their own); None: the template
+    renders it."""
+    if request.user.is_authenticated:
+        return None
+    return kept_fragment(
+        version,
+        ("evidence-filters", get_language(), can_see_own, query),
+        lambda: render_to_string(
+            "commitments/_evidence_filters.html",
+            {"form": filterset.form, "can_see_own": can_see_own},
+            request,
+        ),
+    )
 
 
 def _facets(filterset, queryset, version):

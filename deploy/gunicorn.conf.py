@@ -7,7 +7,7 @@ GUNICORN_BIND         address to listen on (default 127.0.0.1:8000, behind nginx
 GUNICORN_WORKERS      worker processes (default 2 x CPU cores + 1, capped at GUNICORN_MAX_WORKERS)
 GUNICORN_MAX_WORKERS  the cap on the default number of workers (default 8)
 GUNICORN_THREADS      threads per worker (default 4)
-GUNICORN_MAX_REQUESTS requests a worker serves before it is replaced (default 5000, plus up to half again)
+GUNICORN_MAX_REQUESTS requests a worker serves before it is replaced (default 50000, plus up to half again)
 FORWARDED_ALLOW_IPS   proxies trusted to set X-Forwarded-Proto (default 127.0.0.1,::1: nginx on the same host)
 GUNICORN_LOG_LEVEL    gunicorn's own log level (default info)
 """
@@ -55,8 +55,10 @@ keepalive = 5
 # Recycle workers now and then so slow leaks cannot grow. The jitter is half the count, so workers
 # that share the load evenly reach their count at different times: with 1000 and a jitter of 100,
 # the five workers of a 2-core machine under steady load restarted within seconds of each other,
-# and requests waited up to 7-10 s (p99) while every worker warmed up at once (make bench).
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 5000)
+# and requests waited up to 7-10 s (p99) while every worker warmed up at once (make bench). With
+# 5000, a worker under 50 readers was still replaced every minute, each time warming up again with
+# its kept pages gone (the p99 of the load bench); 50000 is every ten minutes at that load.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 50000)
 max_requests_jitter = max_requests // 2
 # Only these addresses may tell gunicorn a request came over HTTPS (X-Forwarded-Proto).
 forwarded_allow_ips = _env_str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -50,4 +50,7 @@ if os.environ.get("WORKER_TEST_DATABASE"):
 # `redis_cache`); an autouse fixture empties it after each test so nothing leaks between tests.
 REDIS_CACHES = CACHES  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+# Pages kept in the process besides the shared cache (commitments.readers.ProcessPages) are off, so a
+# test's cache.clear() means a fresh render; tests/commitments/test_readers.py turns them on.
+READER_PROCESS_CACHE_MB = 0
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"}}  # noqa: F405

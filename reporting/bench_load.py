@@ -76,8 +76,10 @@ class Server:
             "GUNICORN_LOG_LEVEL": "warning",
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(self.code_root),
-            # Readers share one address; the throttle is not measured (DRF's user throttle also counts
-            # anonymous requests by address, so both rates are raised).
+            # As behind the project's nginx: each reader is counted by the address nginx passes on
+            # (X-Real-IP), so each has its own throttle history, as 50 people would. The rates are
+            # raised all the same (a reader here reads about as fast as the anonymous limit allows).
+            "BEHIND_PROXY": "true",
             "API_ANON_RATE": "1000000/min",
             "API_USER_RATE": "1000000/min",
         }
@@ -221,22 +223,52 @@ def pick(rng, records, states):
     return name, f"/evidence/{rng.choice(records)}/" if records else "/evidence/"
 
 
+HEADERS = {"Accept": "text/html,application/json", "Accept-Language": "en"}
+
+
 def reader(port, deadline, records, states, seed, out):
+    """One reader: like a browser, it keeps its connection open between requests (HTTP/1.1
+    keep-alive, which gunicorn's threaded workers honour for `keepalive` seconds) and opens a new
+    one when the server has closed it."""
     rng = random.Random(seed)
+    headers = {**HEADERS, "X-Real-IP": f"10.0.{seed // 250 % 250}.{seed % 250 + 1}"}
+    conn = None
     while time.monotonic() < deadline:
         name, path = pick(rng, records, states)
         started = time.monotonic()
-        try:
-            status, _body = get(port, path, timeout=max(1.0, deadline - started + 30))
-        except OSError as exc:
-            status = type(exc).__name__
+        for attempt in (1, 2):  # a kept connection the server closed meanwhile is opened again once
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=max(1.0, deadline - started + 30))
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+                if response.will_close:
+                    conn.close()
+                    conn = None
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
+                conn.close()
+                conn = None
+                status = type(exc).__name__
+                if attempt == 2:
+                    break
+            except OSError as exc:
+                if conn is not None:
+                    conn.close()
+                conn = None
+                status = type(exc).__name__
+                break
         out.append((name, time.monotonic() - started, status))
+    if conn is not None:
+        conn.close()
 
 
 def load(port, readers, seconds, records, states, cpu, seed=0):
     """The closed loop: `readers` threads until `seconds` have passed; answers still in flight finish."""
     results = [[] for _ in range(readers)]
-    cpu_before, started = cpu(), time.monotonic()
+    cpu_before, own_before, started = cpu(), time.process_time(), time.monotonic()
     deadline = started + seconds
     threads = [
         threading.Thread(target=reader, args=(port, deadline, records, states, seed + n, results[n]), daemon=True)
@@ -247,7 +279,7 @@ def load(port, readers, seconds, records, states, cpu, seed=0):
     for thread in threads:
         thread.join(timeout=seconds + 120)
     elapsed, cpu_used = time.monotonic() - started, cpu() - cpu_before
-    return [row for rows in results for row in rows], elapsed, cpu_used
+    return [row for rows in results for row in rows], elapsed, cpu_used, time.process_time() - own_before
 
 
 def percentile(values, p):
@@ -257,7 +289,7 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def summary(rows, elapsed, cpu_used):
+def summary(rows, elapsed, cpu_used, own_cpu=None):
     latencies = [t for _n, t, _s in rows]
     errors = [s for _n, _t, s in rows if s != 200]
     lines = [
@@ -265,7 +297,8 @@ def summary(rows, elapsed, cpu_used):
         + (f" ({', '.join(sorted({str(e) for e in errors}))})" if errors else ""),
         f"latency ms: p50 {percentile(latencies, 50) * 1000:.0f}, p95 {percentile(latencies, 95) * 1000:.0f}, "
         f"p99 {percentile(latencies, 99) * 1000:.0f}, max {max(latencies, default=0) * 1000:.0f}",
-        f"server CPU per request: {cpu_used / max(1, len(rows)) * 1000:.1f} ms ({cpu_used:.1f} s in all)",
+        f"server CPU per request: {cpu_used / max(1, len(rows)) * 1000:.1f} ms ({cpu_used:.1f} s in all)"
+        + ("" if own_cpu is None else f"; the load generator used {own_cpu:.1f} s of CPU on the same cores"),
         "",
         f"{'page':<22}{'requests':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}",
     ]

@@ -151,10 +151,15 @@ def celery_worker(redis_server, transactional_db):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts and ends with an empty cache: cached pages never leak between tests."""
+    """Each test starts and ends with an empty cache: cached pages never leak between tests (the data
+    version goes back with each test's rollback, so a page kept under it would belong to another test)."""
     from django.core.cache import caches
 
+    from commitments.readers import PROCESS_PAGES
+
+    PROCESS_PAGES.clear()
     yield
+    PROCESS_PAGES.clear()
     for cache in caches.all(initialized_only=True):
         cache.clear()
 

@@ -14,6 +14,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from commitments import dataversion, services
+from commitments.readers import PROCESS_PAGES, ProcessPages
 from commitments.models import Evidence, MemberState
 from tests.factories import EvidenceFactory, OrganisationFactory, Role, make_user
 
@@ -33,6 +34,18 @@ def world(framework):
     state_record = EvidenceFactory(published=True, title="Consular network for migrants")
     org_record = EvidenceFactory(published=True, member_state=None, organisation=org, title="Legal aid clinics")
     return {"org": org, "people": people, "state_record": state_record, "org_record": org_record}
+
+
+@pytest.fixture(autouse=True)
+def _pages_kept_in_the_process(settings):
+    """As in production: pages and API answers kept in each process besides the shared cache."""
+    settings.READER_PROCESS_CACHE_MB = 32
+
+
+def forget_cached():
+    """The next request renders afresh: the shared cache and this process's pages emptied."""
+    cache.clear()
+    PROCESS_PAGES.clear()
 
 
 def revise_and_validate(world, evidence, author, reviewer, title):
@@ -92,7 +105,7 @@ def test_a_validation_shows_on_the_next_request_of_every_page(world, page):
     response = reader.get(url)
     assert response.status_code == 200
     after = body(response)
-    cache.clear()
+    forget_cached()
     assert after == body(Client().get(url)), "a cached answer outlived the data it was made from"
     assert after != before, "the validation changed nothing on this page"
 
@@ -107,7 +120,6 @@ def test_a_withdrawal_shows_on_the_next_request(world, page):
         user=world["people"]["focal"], evidence=world["state_record"], reason="Reported twice by mistake"
     )
     after = body(reader.get(url))
-    cache.clear()
     assert after == body(Client().get(url)) and after != before
 
 
@@ -325,3 +337,61 @@ def test_signed_in_readers_see_a_validation_at_once(world, page):
     after = body(reader.get(url))
     cache.clear()
     assert after == body(reader.get(url)) and after != before
+
+
+def test_pages_kept_in_the_process_stay_within_their_budget(settings):
+    settings.READER_PROCESS_CACHE_MB = 1
+    kept = ProcessPages()
+    page = b"x" * 60_000  # 64 KB and less are kept (a sixteenth of the budget)
+    for n in range(40):
+        kept.put(f"dv:7:page:{n}", page, len(page))
+        kept.get("dv:7:page:0")  # read often: kept although it is the oldest
+    assert kept.size <= 1024 * 1024
+    assert kept.get("dv:7:page:0") == page and kept.get("dv:7:page:39") == page
+    assert kept.get("dv:7:page:1") is None, "the least recently read page goes first"
+    kept.put("dv:7:big", b"x" * 70_000, 70_000)
+    assert kept.get("dv:7:big") is None, "one large page never pushes out many others"
+    settings.READER_PROCESS_CACHE_MB = 0
+    kept.put("dv:7:off", b"x", 1)
+    assert kept.get("dv:7:off") is None
+
+
+def test_a_page_read_again_in_the_same_process_skips_the_shared_cache(world, django_assert_num_queries):
+    """The second read of a page is served from the process: one query (the data version), no cache
+    call; after a validation the key names another version, so the fresh page is read."""
+    from unittest import mock
+
+    reader = Client()
+    first = body(reader.get("/evidence/"))
+    from django.core.cache import caches
+
+    shared = type(caches["default"])
+    with mock.patch.object(shared, "get", side_effect=AssertionError("the shared cache was asked")):
+        with django_assert_num_queries(1):
+            assert body(reader.get("/evidence/")) == first
+    validate_both(world)
+    assert body(reader.get("/evidence/")) != first
+
+
+def test_the_filter_form_is_rendered_once_for_all_pages_of_a_list(world):
+    """The ~400-option filter form is kept per version, language and filter: page 2 of the same
+    filter reuses it, another filter or a signed-in reader gets it rendered."""
+    from unittest import mock
+
+    from commitments import views_public
+
+    sidebar = re.compile(r'<aside class="filter-sidebar">.*?</aside>', re.S)
+    with mock.patch.object(views_public, "render_to_string", wraps=views_public.render_to_string) as rendered:
+        first = Client().get("/evidence/?status=completed").content.decode()
+        second = Client().get("/evidence/?status=completed&page=2").content.decode()
+        assert rendered.call_count == 1
+        assert sidebar.search(first).group() == sidebar.search(second).group()
+        assert 'value="completed" selected' in sidebar.search(first).group() or re.search(
+            r'value="completed"[^>]*checked', sidebar.search(first).group()
+        ), "the kept form shows the reader's filter"
+        Client().get("/evidence/?status=planned")
+        assert rendered.call_count == 2
+        signed_in = Client()
+        signed_in.force_login(world["people"]["focal"])
+        assert signed_in.get("/evidence/?status=completed").status_code == 200
+        assert rendered.call_count == 2, "signed-in readers get the form from the template itself"
