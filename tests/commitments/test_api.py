@@ -248,9 +248,7 @@ def test_a_made_up_forwarded_address_does_not_escape_the_limit(framework, settin
     SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     try:
         api = APIClient()
-        codes = [
-            api.get("/api/v1/principles/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(4)
-        ]
+        codes = [api.get("/api/v1/principles/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(4)]
         assert codes == [200, 200, 200, 429]
         # Behind the project's nginx each client is counted by the address nginx saw.
         cache.clear()

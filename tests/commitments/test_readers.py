@@ -14,8 +14,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from commitments import dataversion, services
-from commitments.readers import PROCESS_PAGES, ProcessPages
 from commitments.models import Evidence, MemberState
+from commitments.readers import PROCESS_PAGES, ProcessPages
 from tests.factories import EvidenceFactory, OrganisationFactory, Role, make_user
 
 pytestmark = pytest.mark.django_db
@@ -366,9 +366,9 @@ def test_a_page_read_again_in_the_same_process_skips_the_shared_cache(world, dja
     from django.core.cache import caches
 
     shared = type(caches["default"])
-    with mock.patch.object(shared, "get", side_effect=AssertionError("the shared cache was asked")):
-        with django_assert_num_queries(1):
-            assert body(reader.get("/evidence/")) == first
+    refused = AssertionError("the shared cache was asked")
+    with mock.patch.object(shared, "get", side_effect=refused), django_assert_num_queries(1):
+        assert body(reader.get("/evidence/")) == first
     validate_both(world)
     assert body(reader.get("/evidence/")) != first
 
