@@ -9,6 +9,15 @@ FULL_ANNEX_NOTE = gettext_lazy("The full data annex of %(n)s records is in the X
 FULL_GOOD_PRACTICES_NOTE = gettext_lazy(
     "The full list of %(n)s good practices is in the XLSX and CSV/JSON files of this report."
 )
+FULL_PLAN_ITEMS_NOTE = gettext_lazy(
+    "The first %(shown)s of %(n)s plan items are listed here; all are in the XLSX and CSV/JSON files of this report."
+)
+FULL_PLEDGES_NOTE = gettext_lazy(
+    "The first %(shown)s of %(n)s pledges are listed here; all are in the XLSX and CSV/JSON files of this report."
+)
+# The plan items and the pledges shown in the HTML and PDF (a State may hold thousands: at a million
+# records the demo's largest State had 3,400, a 22-second PDF); the XLSX and data files hold all.
+COMMITMENTS_PREVIEW_ROWS = 200
 
 ANNEX_COLUMNS = [
     "record",
@@ -61,6 +70,9 @@ TABLES = [
         "stakeholders_in_state",
         gettext_lazy("Contributions of stakeholders based in the State"),
     ),
+    # National reports only: the State's plan items and pledges, every one (the HTML/PDF show the first).
+    ("plan_items", "plan_items", gettext_lazy("Plan items")),
+    ("pledges", "pledges", gettext_lazy("Pledges")),
     ("good_practices", "good_practices", gettext_lazy("Good practices")),
     ("annex", "records", gettext_lazy("Data annex: every record used")),
 ]
@@ -78,6 +90,7 @@ DATA_KEYS = [
     "sdg_targets",
     "sdg_indicators",
     "stakeholders_in_state",
+    "commitments",
 ]
 
 
@@ -93,7 +106,13 @@ def tables(content):
         if key in STREAMED_TABLES:
             result.append((key, name, str(heading), STREAMED_TABLES[key], None))
             continue
-        rows = summary if key == "summary" else content.get(key)
+        if key == "summary":
+            rows = summary
+        elif key in _COMMITMENT_TABLES:
+            national = (content.get("commitments") or {}).get("national")
+            rows = None if national is None else national[_COMMITMENT_TABLES[key]]
+        else:
+            rows = content.get(key)
         if rows is None:
             continue  # a section this kind of report does not have
         columns = list(rows[0]) if rows else _EMPTY_COLUMNS.get(key, [])
@@ -101,7 +120,10 @@ def tables(content):
     return result
 
 
+_COMMITMENT_TABLES = {"plan_items": "items", "pledges": "pledges"}
 _EMPTY_COLUMNS = {
+    "plan_items": ["plan", "priority", "objectives", "actions", "target", "target_date", "overdue", "status"],
+    "pledges": ["identifier", "title", "kind", "objectives", "target", "target_date", "overdue", "status"],
     "principles": ["principle", "name", "records"],
     "participation": ["entity_type", "records"],
     "sdg_targets": ["target", "title", "records"],
@@ -136,4 +158,9 @@ def preview_notes(content):
         notes["annex"] = FULL_ANNEX_NOTE % {"n": content["annex_total"]}
     if content["good_practices_total"] > len(content["good_practices_preview"]):
         notes["good_practices"] = FULL_GOOD_PRACTICES_NOTE % {"n": content["good_practices_total"]}
+    national = (content.get("commitments") or {}).get("national") or {}
+    for key, note in (("items", FULL_PLAN_ITEMS_NOTE), ("pledges", FULL_PLEDGES_NOTE)):
+        n = len(national.get(key) or [])
+        if n > COMMITMENTS_PREVIEW_ROWS:
+            notes[key] = note % {"shown": COMMITMENTS_PREVIEW_ROWS, "n": n}
     return notes

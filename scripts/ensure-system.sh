@@ -19,6 +19,8 @@ for what in "$@"; do
       command -v npm >/dev/null || need+=(npm)
       ;&
     fonts)
+      # WeasyPrint subsets the PDF's fonts with HarfBuzz when it is there (fontTools otherwise, slower).
+      ldconfig -p | grep -q libharfbuzz-subset || need+=(libharfbuzz-subset0)
       fc-list 2>/dev/null | grep -qi "Noto Sans Arabic" || need+=(fonts-noto-core)
       fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
       ;;

@@ -56,6 +56,40 @@ def test_national_report_has_the_plan_and_pledges_beside_the_evidence(people, re
     assert "Implementation plan and pledges" in html and target.priority in html and pledge.identifier in html
 
 
+def test_the_document_shows_the_first_plan_items_and_pledges_and_the_files_hold_all(people, reports_root, monkeypatch):
+    """A State may hold thousands of pledges (a 22-second PDF at a million records): the HTML and
+    PDF list the first COMMITMENTS_PREVIEW_ROWS and say where the rest are; the XLSX sheets and the
+    data files hold every one."""
+    import zipfile
+
+    from reporting import report_layout
+    from reporting.render import html as html_render
+
+    monkeypatch.setattr(report_layout, "COMMITMENTS_PREVIEW_ROWS", 1)
+    monkeypatch.setattr(html_render, "COMMITMENTS_PREVIEW_ROWS", 1)
+    plan = published_plan(people)
+    pledges = [published_pledge(people, title=f"Pledge number {n}") for n in range(3)]
+    report = reports.request_report(
+        kind=ReportKind.NATIONAL, cycle=3, member_state=plan.member_state, data_cutoff=CUTOFF
+    )
+    assert reports.run_compile(report.pk, "task-1") == "complete"
+    report.refresh_from_db()
+    html = Path(reports.file_path(report.files.get(format="html"))).read_text()
+    shown = [p for p in pledges if p.identifier in html]
+    assert len(shown) == 1, "one pledge in the document"
+    assert "The first 1 of 3 pledges are listed here" in html
+    assert "The first 1 of 2 plan items are listed here" in html
+    with zipfile.ZipFile(reports.file_path(report.files.get(format="data"))) as data:
+        csv_text = data.read("pledges.csv").decode()
+        assert all(p.identifier in csv_text for p in pledges)
+        assert data.read("plan_items.csv").decode().count("\r\n") == 3  # the header and both items
+        assert b'"commitments"' in data.read("data.json")
+    with zipfile.ZipFile(reports.file_path(report.files.get(format="xlsx"))) as book:
+        sheets = b"".join(book.read(n) for n in book.namelist() if n.startswith("xl/"))
+        assert all(p.identifier.encode() in sheets for p in pledges)
+        assert b"plan_items" in book.read("xl/workbook.xml")
+
+
 def test_national_report_respects_the_cut_off_and_the_state(people):
     published_plan(people)
     published_pledge(people, user="other_contributor", reviewer="other_state", title="Mexican pledge")

@@ -150,6 +150,8 @@ def test_same_data_and_cutoff_give_identical_data_files(evidence, reports_root):
         "sdg_targets",
         "sdg_indicators",
         "stakeholders_in_state",  # national reports: para 53 (tests/reporting/test_national_stakeholders.py)
+        "plan_items",  # national reports: the State's plan and pledges (tests/pledges/test_reports.py)
+        "pledges",
         "good_practices",
         "records",
     ]
