@@ -131,6 +131,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # CPU (make bench, --readers). A connection found broken is replaced before the request uses it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Pages and API answers each process keeps besides the shared cache (commitments.readers.ProcessPages).
+READER_PROCESS_CACHE_MB = env.int("READER_PROCESS_CACHE_MB", default=32)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Accounts. django-axes throttles failed log-ins on every route that authenticates (the site's
