@@ -107,13 +107,7 @@ def reader_page(view):
         if not_modified is not None:
             return not_modified
         key = version.key("page", etag.strip('"'), hashlib.sha256(request.get_full_path().encode()).hexdigest())
-        stored = PROCESS_PAGES.get(key)
-        if stored is None:
-            from django.core.cache import cache
-
-            stored = cache.get(key)
-            if stored is not None:
-                PROCESS_PAGES.put(key, stored, len(stored[1]))
+        stored = _read(key, _keep_page)
         if stored is None:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming or response.cookies:
@@ -121,9 +115,9 @@ def reader_page(view):
             # The view's own widening of the Content-Security-Policy (django-csp reads it from the
             # response) is kept with the page: the dashboards' style-src-attr for plotly.
             policy = {attr: getattr(response, attr) for attr in CSP_ATTRIBUTES if hasattr(response, attr)}
-            stored = (response["Content-Type"], CSRF_INPUT.sub(CSRF_MARK, response.content), policy)
-            cache.set(key, stored, PAGE_SECONDS)
-            PROCESS_PAGES.put(key, stored, len(stored[1]))
+            stored = _write(
+                key, (response["Content-Type"], CSRF_INPUT.sub(CSRF_MARK, response.content), policy), _keep_page
+            )
         content_type, content, *policy = stored
         response = HttpResponse(content.replace(b"__csrf__", get_token(request).encode()), content_type=content_type)
         for attr, value in (policy[0] if policy else {}).items():
@@ -177,6 +171,48 @@ class ProcessPages:
 PROCESS_PAGES = ProcessPages()
 
 
+def _read(key, keep):
+    """What is kept under `key`: in this process, else in the shared cache (then kept here too).
+    `keep(value)` gives what this process keeps of a value and its size."""
+    kept = PROCESS_PAGES.get(key)
+    if kept is None:
+        from django.core.cache import cache
+
+        value = cache.get(key)
+        if value is None:
+            return None
+        kept = _keep(key, value, keep)
+    return kept
+
+
+def _write(key, value, keep):
+    """Store `value` in the shared cache and keep it in this process; returns what is kept here."""
+    from django.core.cache import cache
+
+    cache.set(key, value, PAGE_SECONDS)
+    return _keep(key, value, keep)
+
+
+def _keep(key, value, keep):
+    kept, size = keep(value)
+    PROCESS_PAGES.put(key, kept, size)
+    return kept
+
+
+def _keep_page(stored):
+    return stored, len(stored[1])
+
+
+def _keep_pickled(data):
+    """API data is kept as its pickle, so each answer gets its own copy."""
+    kept = pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+    return kept, len(kept)
+
+
+def _keep_text(html):
+    return html, len(html)
+
+
 class PublicAnswerCache:
     """A DRF viewset mixin: anonymous readers' list and detail answers are kept in the shared cache
     under the data version, as `reader_page` keeps pages, so a repeat read costs no query beyond the
@@ -194,25 +230,18 @@ class PublicAnswerCache:
     def _public_answer(self, answer, request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or not request.user.is_anonymous:
             return answer(request, *args, **kwargs)
-        from django.core.cache import cache
         from django.utils.translation import get_language
         from rest_framework.response import Response
 
         version = dataversion.for_request(request._request)
         url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
         key = version.key("api", release(), get_language(), url)
-        # Kept in this process as its pickle, so each answer gets its own copy of the data.
-        kept = PROCESS_PAGES.get(key)
+        kept = _read(key, _keep_pickled)
         if kept is not None:
-            return Response(pickle.loads(kept))  # noqa: S301 - written by this process, below
-        data = cache.get(key)
-        if data is not None:
-            kept = pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
-            PROCESS_PAGES.put(key, kept, len(kept))
-            return Response(data)
+            return Response(pickle.loads(kept))  # noqa: S301 - pickled by this process (_keep_pickled)
         response = answer(request, *args, **kwargs)
         if response.status_code == 200 and not response.has_header("Set-Cookie"):
-            cache.set(key, response.data, PAGE_SECONDS)
+            _write(key, response.data, _keep_pickled)
         return response
 
 
@@ -262,17 +291,12 @@ class DataVersionETagMiddleware:
 def kept_fragment(version, parts, render):
     """A piece of HTML made once per data version, code release and `parts` (what else it depends
     on: language, query ...), kept in this process and in the shared cache."""
-    from django.core.cache import cache
     from django.utils.safestring import mark_safe
 
     key = version.key("fragment", release(), hashlib.sha256(repr(parts).encode()).hexdigest())
-    html = PROCESS_PAGES.get(key)
+    html = _read(key, _keep_text)
     if html is None:
-        html = cache.get(key)
-        if html is None:
-            html = str(render())
-            cache.set(key, html, PAGE_SECONDS)
-        PROCESS_PAGES.put(key, html, len(html))
+        html = _write(key, str(render()), _keep_text)
     return mark_safe(html)  # noqa: S308 - rendered by a template, escaped there
 
 

@@ -165,6 +165,23 @@ def _empty_cache():
 
 
 @pytest.fixture
+def low_api_rates(settings):
+    """The API limited to 3 anonymous / 5 signed-in requests a minute (the suite's rates are high).
+    DRF's throttles read their rates once, at import: they are pointed at these and put back."""
+    from django.core.cache import cache
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "5/min"}}
+    original = SimpleRateThrottle.THROTTLE_RATES
+    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    cache.clear()
+    yield
+    SimpleRateThrottle.THROTTLE_RATES = original
+    cache.clear()
+
+
+@pytest.fixture
 def redis_cache(redis_server, settings):
     """The production cache backend (monitor.cache on the suite's redis) instead of memory."""
     from django.core.cache import caches

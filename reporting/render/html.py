@@ -17,7 +17,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from ..report_layout import COMMITMENTS_PREVIEW_ROWS, preview_notes
+from .. import report_layout
+from ..report_layout import preview_notes
 from . import charts
 
 PLOTLY_JS = Path(__file__).resolve().parent.parent / "static" / "vendor" / "plotly.min.js"
@@ -68,7 +69,7 @@ def document_context(report, content):
         "report": report,
         "content": content,
         "notes": preview_notes(content),
-        "commitments_shown": f":{COMMITMENTS_PREVIEW_ROWS}",  # the |slice of plan items and pledges shown
+        "commitments_shown": f":{report_layout.COMMITMENTS_PREVIEW_ROWS}",  # the |slice of plan items and pledges shown
         "generated_at": timezone.now(),
         "specs": charts.specs(content),
     }

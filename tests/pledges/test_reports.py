@@ -63,10 +63,8 @@ def test_the_document_shows_the_first_plan_items_and_pledges_and_the_files_hold_
     import zipfile
 
     from reporting import report_layout
-    from reporting.render import html as html_render
 
     monkeypatch.setattr(report_layout, "COMMITMENTS_PREVIEW_ROWS", 1)
-    monkeypatch.setattr(html_render, "COMMITMENTS_PREVIEW_ROWS", 1)
     plan = published_plan(people)
     pledges = [published_pledge(people, title=f"Pledge number {n}") for n in range(3)]
     report = reports.request_report(
