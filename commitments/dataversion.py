@@ -17,12 +17,16 @@ from .models import DataVersion
 ROW = 1
 
 
-def bump(*, public=True):
-    """Mark a change: every write bumps `private`; those the public can see also `public`."""
+def bump(*, public=True, labels=False):
+    """Mark a change: every write bumps `private`; those the public can see also `public`; those
+    that may rename what published records are exported with (`labels=True`: an organisation, a
+    State, the framework) also `labels`, which retires the export lines written ahead."""
     now = timezone.now()
     changes = {"private": F("private") + 1, "changed_at": now}
     if public:
         changes["public"] = F("public") + 1
+    if labels:
+        changes["labels"] = F("labels") + 1
     with transaction.atomic():
         if not DataVersion.objects.filter(pk=ROW).update(**changes):
             DataVersion.objects.get_or_create(pk=ROW, defaults={"changed_at": now, "public": 2, "private": 2})
@@ -31,8 +35,8 @@ def bump(*, public=True):
 class Version:
     """The counters as read once; `changed_at` gives Last-Modified."""
 
-    def __init__(self, public, private, changed_at):
-        self.public, self.private, self.changed_at = public, private, changed_at
+    def __init__(self, public, private, changed_at, labels=1):
+        self.public, self.private, self.changed_at, self.labels = public, private, changed_at, labels
 
     def key(self, *parts, public=True):
         """A cache key for data of this version: `dv:<n>:<parts...>`."""
@@ -51,15 +55,15 @@ def current():
         row = cursor.fetchone()
     if not row:
         return Version(1, 1, EPOCH)
-    public, private, changed_at = row
+    public, private, changed_at, labels = row
     if isinstance(changed_at, str):  # SQLite returns the text it stored
         changed_at = datetime.datetime.fromisoformat(changed_at)
     if timezone.is_naive(changed_at):
         changed_at = timezone.make_aware(changed_at, datetime.UTC)
-    return Version(public, private, changed_at)
+    return Version(public, private, changed_at, labels)
 
 
-_CURRENT_SQL = f"SELECT public, private, changed_at FROM {DataVersion._meta.db_table} WHERE id = %s"  # noqa: S608
+_CURRENT_SQL = f"SELECT public, private, changed_at, labels FROM {DataVersion._meta.db_table} WHERE id = %s"  # noqa: S608
 
 
 def for_request(request):

@@ -439,7 +439,7 @@ def generate(records, seed=1, organisations=2000, progress=None):
 def after_bulk_write():
     """Rows written in bulk send no signals: the rollups and readers' caches learn of them here."""
     rollups.rebuild()
-    dataversion.bump(public=True)
+    dataversion.bump(public=True, labels=True)
 
 
 def _reset_sequence():

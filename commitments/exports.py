@@ -18,16 +18,17 @@ import io
 import json
 import os
 import tempfile
+import zlib
 from pathlib import Path
 
-from django.db import connection
-from django.db.models import BooleanField
+from django.db import connection, transaction
+from django.db.models import BooleanField, F, FilteredRelation, Q
 from django.db.models.expressions import RawSQL
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from .columns import DATETIME_FORMAT, EVIDENCE_COLUMNS, iso_utc
-from .models import Evidence, EvidenceLink, EvidenceResult
+from .models import Evidence, EvidenceLink, EvidenceResult, ExportLine
 
 CHUNK_SIZE = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -64,6 +65,7 @@ _FIELDS = [
     "good_practice",
     "cycle",
     "validated_at",
+    "version",  # not a column: which revision state the row was read at (for the export lines)
 ]
 # The many-to-many relations: (field, attribute shown); their labels are read once per export.
 _M2M = [("other_actions", "code"), ("principles", "name"), ("partners", "name"), ("groups_reached", "name")]
@@ -141,33 +143,40 @@ def row_chunks(queryset, chunk_size=None):
 
     One SELECT of plain values read chunk by chunk, then six small queries per chunk for the
     lists (evidence_id IN (chunk)): no model instances, no per-row prefetch."""
-    size = chunk_size or CHUNK_SIZE
-    labels = _labels()
-    values = queryset.values_list(*_FIELDS)
-    if connection.vendor != "sqlite":
-        yield from _in_chunks(values.iterator(chunk_size=size), size, labels, _typed)
-        return
+    for _values, rows in _chunks(queryset, chunk_size):
+        yield rows
+
+
+def _chunks(queryset, chunk_size=None, labels=None):
+    """(values read, rows) per chunk: the values' first item is the pk, the last the version.
+    `labels`: the reference tables' labels (_labels()), when the caller has read them."""
+    labels = labels or _labels()
     # SQLite: the ORM's converters (text to UUID, naive to aware datetimes, 0/1 to booleans, which
     # the export turns back into text at once) cost a quarter of the export; read the raw values.
+    texts = _typed if connection.vendor != "sqlite" else _stored
+    for chunk in _batches(queryset.values_list(*_FIELDS), chunk_size or CHUNK_SIZE):
+        yield chunk, _rows(chunk, labels, texts)
+
+
+def _batches(values, size):
+    """Lists of up to `size` tuples of a values_list queryset, read as the database gives them.
+
+    PostgreSQL: a server-side cursor (the ORM's iterator), so memory holds one chunk; SQLite:
+    the raw rows of one cursor, which SQLite steps through lazily, without the ORM's converters."""
+    if connection.vendor != "sqlite":
+        chunk = []
+        for row in values.iterator(chunk_size=size):
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+        return
     sql, params = values.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        yield from _in_chunks(iter(lambda: cursor.fetchmany(size), []), None, labels, _stored, batches=True)
-
-
-def _in_chunks(source, size, labels, texts, batches=False):
-    if batches:
-        for chunk in source:
-            yield _rows(chunk, labels, texts)
-        return
-    chunk = []
-    for values in source:
-        chunk.append(values)
-        if len(chunk) >= size:
-            yield _rows(chunk, labels, texts)
-            chunk = []
-    if chunk:
-        yield _rows(chunk, labels, texts)
+        yield from iter(lambda: cursor.fetchmany(size), [])
 
 
 def _typed(record, start, end, validated_at, good_practice):
@@ -221,6 +230,7 @@ def _rows(chunk, labels, texts):
         good_practice,
         cycle,
         validated_at,
+        _version,
     ) in chunk:
         record, start, end, validated_at, good_practice = texts(record, start, end, validated_at, good_practice)
         rows.append(
@@ -304,14 +314,105 @@ def csv_chunks(queryset):
     """UTF-8 with a BOM (so spreadsheets pick the encoding), RFC 4180: CRLF, minimal quoting;
     one block of bytes per chunk of records."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerow(COLUMNS)
     yield "\ufeff".encode() + buffer.getvalue().encode()
-    for chunk in row_chunks(queryset):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows([_cells(row) for row in chunk])
-        yield buffer.getvalue().encode()
+    for lines in line_chunks(queryset):
+        yield "".join(lines).encode()
+
+
+# --- CSV lines written ahead ----------------------------------------------------------------------
+# Writing a row costs far more than reading it: six lookups per chunk, the row's cells, the CSV
+# quoting. So each published record's line is written once (ExportLine, by build_lines(), which the
+# pre-building task runs after each change) and an export of any filter reads (pk, line) in one
+# query. A line is used only while its record's version, the labels' version (bumped when an
+# organisation, a State or the framework is edited: commitments.signals) and the layout below are
+# the ones it was written with; any other row (a draft, a record validated a moment ago, a line
+# of older labels) is written from the record as before, so an export never depends on the lines.
+
+# Bump LINE_FORMAT whenever _rows() or _cells() change what a line holds: old lines then go unused.
+LINE_FORMAT = 1
+LAYOUT = zlib.crc32(repr((LINE_FORMAT, COLUMNS)).encode()) & 0x7FFFFFFF  # within PostgreSQL's integer
+
+
+class _LineWriter:
+    """CSV lines, one string per row, written as csv_chunks writes them."""
+
+    def __init__(self):
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+
+    def lines(self, rows):
+        buffer, writerow, out = self.buffer, self.writer.writerow, []
+        for row in rows:
+            buffer.seek(0)
+            buffer.truncate()
+            writerow(_cells(row))
+            out.append(buffer.getvalue())
+        return out
+
+
+def _current_line(labels):
+    """The record's line, joined only when it is current (else NULL)."""
+    return FilteredRelation(
+        "export_line",
+        condition=Q(export_line__version=F("version"), export_line__labels=labels, export_line__layout=LAYOUT),
+    )
+
+
+def line_chunks(queryset, chunk_size=None):
+    """Lists of CSV lines in the queryset's order: the lines written ahead, and the others
+    written from their records (one query per chunk for those, none when every line is there)."""
+    from .dataversion import current
+
+    size = chunk_size or CHUNK_SIZE
+    found = queryset.annotate(_line=_current_line(current().labels)).values_list("pk", "_line__csv")
+    writer, labels = _LineWriter(), None
+    # (With DISTINCT, the database adds the ordering's columns after these two: read by position.)
+    for chunk in _batches(found, size):
+        missing = [row[0] for row in chunk if row[1] is None]
+        if not missing:
+            yield [row[1] for row in chunk]
+            continue
+        made, labels = {}, labels or _labels()
+        for values, rows in _chunks(Evidence.objects.filter(pk__in=missing).order_by(), size, labels):
+            made.update(zip((v[0] for v in values), writer.lines(rows), strict=True))
+        yield [row[1] if row[1] is not None else made[row[0]] for row in chunk]
+
+
+def build_lines(chunk_size=None):
+    """Write the line of every published record that lacks a current one, a chunk per transaction
+    (so writers wait for one chunk at most), and delete the lines of records no longer published.
+    Returns the number of lines written. The labels' version is read first: a line written from
+    names read after an edit that bumped it carries the older number and is never used."""
+    from .dataversion import current
+
+    size = chunk_size or CHUNK_SIZE
+    labels = current().labels
+    wanted = list(
+        Evidence.objects.filter(is_published=True)
+        .annotate(_line=_current_line(labels))
+        .filter(_line__version__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    writer, written, names = _LineWriter(), 0, _labels()
+    for start in range(0, len(wanted), size):
+        records = Evidence.objects.filter(pk__in=wanted[start : start + size], is_published=True).order_by()
+        with transaction.atomic():
+            for values, rows in _chunks(records, size, names):
+                lines = [
+                    ExportLine(evidence_id=v[0], version=v[-1], labels=labels, layout=LAYOUT, csv=line)
+                    for v, line in zip(values, writer.lines(rows), strict=True)
+                ]
+                ExportLine.objects.bulk_create(
+                    lines,
+                    update_conflicts=True,
+                    unique_fields=["evidence"],
+                    update_fields=["version", "labels", "layout", "csv"],
+                )
+                written += len(lines)
+    ExportLine.objects.filter(evidence__is_published=False).delete()
+    return written
 
 
 def json_chunks(queryset):

@@ -140,5 +140,5 @@ def load_framework():
     results["groups reached"] = sync(TargetGroup, "slug", framework.load_fixture(framework.TARGET_GROUPS_JSON))
     results["SDG goals, targets and indicators"], results["action links to SDG targets"] = load_sdg()
     rollups.rebuild()  # an action may have moved to another objective
-    dataversion.bump(public=True)  # also for rows written in bulk, which send no signals
+    dataversion.bump(public=True, labels=True)  # also for rows written in bulk, which send no signals
     return results

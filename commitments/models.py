@@ -571,6 +571,9 @@ class DataVersion(models.Model):
 
     public = models.PositiveBigIntegerField(default=1)
     private = models.PositiveBigIntegerField(default=1)
+    # Moves when the names a published record is exported with may change (an organisation, a
+    # State, the framework or a reference list edited): export lines made before it are not used.
+    labels = models.PositiveBigIntegerField(default=1)
     changed_at = models.DateTimeField()
 
     class Meta:
@@ -614,3 +617,24 @@ class PublishedRollup(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.n}"
+
+
+class ExportLine(models.Model):
+    """A published record as its line of the CSV export, written ahead (`commitments.exports`).
+
+    A line is used only while it matches the record's `version`, the data version's `labels`
+    and the export's column `layout`; otherwise the export writes that row from the record, as
+    it does for drafts. Built by the pre-building task after each change; a cache: deleting
+    every row loses nothing."""
+
+    evidence = models.OneToOneField(Evidence, primary_key=True, on_delete=models.CASCADE, related_name="export_line")
+    version = models.PositiveIntegerField()
+    labels = models.PositiveBigIntegerField()
+    layout = models.PositiveIntegerField()
+    csv = models.TextField()
+
+    class Meta:
+        verbose_name = _("export line")
+
+    def __str__(self):
+        return f"{self.evidence_id} v{self.version}"

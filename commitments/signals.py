@@ -3,7 +3,8 @@
 The evidence workflow bumps it itself (`services._record`), in the transaction of the write. The
 framework, the Member States and the organisations are also edited in the admin and by
 `load_framework`; any save or delete of these rows changes names, filters and profiles on
-public pages, so their signals bump the public version. A profile (who may see what) changes
+public pages, so their signals bump the public version, and the labels the export lines were
+written with (except a new State or organisation, which renames nothing). A profile (who may see what) changes
 only what its own user sees: the private version.
 """
 
@@ -28,9 +29,14 @@ PUBLIC = (Instrument, GuidingPrinciple, Objective, Action, Paragraph, MemberStat
 PUBLIC += (Organisation,)
 
 
-def _public_change(sender, raw=False, **kwargs):
+# A new State or organisation renames no published record; a new action, principle or reference
+# entry may reorder the lists records are exported with.
+_NEW_RENAMES_NOTHING = (MemberState, Organisation)
+
+
+def _public_change(sender, raw=False, created=False, **kwargs):
     if not raw:  # fixtures loaded by loaddata bump once at the end (load_framework does)
-        dataversion.bump(public=True)
+        dataversion.bump(public=True, labels=not (created and sender in _NEW_RENAMES_NOTHING))
 
 
 def _private_change(sender, raw=False, **kwargs):

@@ -10,7 +10,9 @@ latency percentiles, errors and the server's CPU time per request (from /proc, a
 processes). Only 127.0.0.1 is contacted; every phase is bounded in time.
 """
 
+import csv
 import http.client
+import io
 import json
 import os
 import random
@@ -325,6 +327,7 @@ def run_load(database_url, *, readers, seconds, warmup=5.0, code_root=ROOT, redi
         # read); then the same readers again, with those answers in the cache (the steady state).
         first = load(server.port, readers, seconds, records, states, server.cpu_seconds)
         again = load(server.port, readers, seconds, records, states, server.cpu_seconds, seed=readers)
+        downloads = exports_over_http(server.port)
     finally:
         server.stop()
     workers = server.env.get("GUNICORN_WORKERS") or "default"
@@ -343,4 +346,26 @@ def run_load(database_url, *, readers, seconds, warmup=5.0, code_root=ROOT, redi
         "",
         "Second pass (as many readers again, other random pages of the same mix; most answers in the cache):",
         *summary(*again),
+        "",
+        "Filtered CSV exports, one download at a time (the lines written ahead when pages were pre-built):",
+        *downloads,
     ]
+
+
+EXPORT_QUERIES = ("region=Africa", "status=completed&sort=title", "principle=f")
+
+
+def exports_over_http(port):
+    """Each filtered CSV export downloaded whole from gunicorn: rows (parsed after), seconds, rows/s."""
+    lines = []
+    for query in EXPORT_QUERIES:
+        started = time.perf_counter()
+        status, body = get(port, f"/evidence/export.csv?{query}", timeout=600)
+        seconds = time.perf_counter() - started
+        if status != 200:
+            lines.append(f"  {query}: HTTP {status}")
+            continue
+        rows = sum(1 for _row in csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""))) - 1
+        size = f"{len(body) / 1e6:,.1f} MB"
+        lines.append(f"  {query}: {rows:,} rows, {size} in {seconds * 1000:,.0f} ms: {rows / seconds:,.0f} rows/s")
+    return lines

@@ -8,7 +8,9 @@ building it (the global dashboard: about 0.3 s at 10,000 records, seconds at 1,0
 the shared cache: the home page, the dashboards (global, each objective, each State with
 published evidence), the objective pages and the first page of the evidence list; then the whole
 published set as CSV and JSON files (`commitments.exports.write_prebuilt`), which the unfiltered
-export serves from disk. Readers then find them built. The task does nothing while the version
+export serves from disk, after the CSV line of each record not written yet
+(`commitments.exports.build_lines`), which filtered CSV exports read instead of writing them.
+Readers then find them built. The task does nothing while the version
 is unchanged, and one run at a time builds (a lock in the cache); `manage.py prebuild_pages`
 does the same by hand (deployments and `make bench` run it after start-up).
 """
@@ -72,6 +74,7 @@ def _write_exports(version):
     from commitments import exports
     from commitments.filters import filter_evidence
 
+    exports.build_lines()  # each published record's CSV line, for exports of any filter
     written = []
     for fmt in exports.PREBUILT_FORMATS:
         _filterset, queryset = filter_evidence(QueryDict(), AnonymousUser())

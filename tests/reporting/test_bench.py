@@ -53,3 +53,20 @@ def test_plans_and_pledges_measurement_reads_every_page_and_prints_its_rows(fram
     table = capsys.readouterr().out
     assert "pledge list /pledges/" in table and f"{result['state']}, " in table
     assert "skipped (--pages-only)" in table
+
+
+@pytest.mark.django_db
+def test_filtered_exports_are_measured_without_and_with_lines_written_ahead(framework, client):
+    from tests.factories import bulk_published
+
+    bulk_published(300)
+    bulk_published(200, state="KEN", start=300)  # Africa as well; principle-less, so principle=f finds none
+    result = bench.measure_filtered_exports(client)
+    assert result["build"]["lines"] == 500
+    assert result["queries"]["region=Africa"]["rows"] == 500
+    for query in bench.FILTERED_EXPORTS:
+        measured = result["queries"][query]
+        assert measured["written"]["status"] == measured["lines"]["status"] == 200
+    rows = dict(bench.export_rows({"filtered": result}))
+    assert rows["CSV lines written ahead"].startswith("500 lines in ")
+    assert rows["export .csv?region=Africa, lines written ahead (>= 50,000 rows/s)"].startswith("500 rows, ")

@@ -149,3 +149,17 @@ def test_a_database_restored_from_a_backup_never_gets_a_newer_file(published, cl
     row = DataVersion.objects.get()
     DataVersion.objects.update(changed_at=row.changed_at - datetime.timedelta(days=30))  # same number, older data
     assert not isinstance(client.get("/evidence/export.csv"), FileResponse)
+
+
+def test_pre_building_writes_the_csv_line_of_every_published_record(published, client):
+    from commitments.models import Evidence, ExportLine
+
+    EvidenceFactory(published=True, title="A second published record")
+    EvidenceFactory(title="A draft has no line")
+    filtered = body(client.get("/evidence/export.csv?state=MAR"))
+    prebuild.prebuild(languages=["en"])
+    published_ids = set(Evidence.objects.filter(is_published=True).values_list("pk", flat=True))
+    assert set(ExportLine.objects.values_list("evidence_id", flat=True)) == published_ids
+    with CaptureQueriesContext(connection) as ctx:
+        assert body(client.get("/evidence/export.csv?state=MAR")) == filtered
+    assert not [q for q in ctx.captured_queries if "commitments_evidence_principles" in q["sql"]]  # no lists read
