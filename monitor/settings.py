@@ -126,6 +126,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Every server-side cursor of the project (exports, open data, reports) is read to its end: plan
+    # it for all its rows, not the first tenth (PostgreSQL's default), which chose an index walk in
+    # date order over the whole table for a filtered export (5.3 s instead of 1.8 s at 1M records).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c cursor_tuple_fraction=1".strip()
 # Each request thread keeps its connection for a minute instead of opening one per request:
 # under many readers, opening a SQLite connection (and its PRAGMAs) was a fifth of the server's
 # CPU (make bench, --readers). A connection found broken is replaced before the request uses it.

@@ -41,6 +41,21 @@ def test_sqlite_by_default_and_postgres_from_database_url():
     assert pg.stdout.strip() == "django.db.backends.postgresql"
 
 
+def test_postgresql_plans_cursors_for_every_row():
+    """Server-side cursors (exports, open data, reports) are read to the end: planned for all rows."""
+    code = "import monitor.settings as s; print(s.DATABASES['default']['OPTIONS']['options'])"
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL")}
+    url = "postgres://u:p@localhost:5432/gcm?sslmode=require"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "ENV_FILE": "", "DEBUG": "false", "SECRET_KEY": "s" * 50, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip() == "-c cursor_tuple_fraction=1", result.stderr
+
+
 def test_env_example_documents_every_variable_the_settings_read():
     import re
 

@@ -162,3 +162,11 @@ def test_drafts_a_signed_in_reader_may_export_are_written_from_the_records(world
     assert not ExportLine.objects.filter(evidence__is_published=False).exists()
     ExportLine.objects.all().delete()
     assert export("mine=1", user=reader).decode("utf-8-sig") == body
+
+
+def test_postgresql_plans_the_export_cursor_for_every_row():
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL planner setting (monitor.settings); SQLite steps through its rows as read")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW cursor_tuple_fraction")
+        assert cursor.fetchone()[0] == "1"
