@@ -8,21 +8,27 @@
 #   venv      Debian's python3-venv, when the interpreter lacks ensurepip
 set -euo pipefail
 need=()
+# Read once into variables: `fc-list | grep -q` under pipefail fails when grep stops at the first
+# match and fc-list is killed by the closed pipe, so installed fonts were installed again each run.
+fonts=$(fc-list 2>/dev/null || true)
+libraries=$(ldconfig -p 2>/dev/null || true)
+has_font() { grep -qi "$1" <<<"$fonts"; }
+has_library() { grep -q "$1" <<<"$libraries"; }
 for what in "$@"; do
   case "$what" in
     redis) command -v redis-server >/dev/null || need+=(redis-server) ;;
     test)
       [ -x /usr/bin/chromium ] || need+=(chromium)
       command -v pdftoppm >/dev/null || need+=(poppler-utils)
-      ldconfig -p | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
-      fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+      has_library libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+      has_font dejavu || need+=(fonts-dejavu-core)
       command -v npm >/dev/null || need+=(npm)
       ;&
     fonts)
       # WeasyPrint subsets the PDF's fonts with HarfBuzz when it is there (fontTools otherwise, slower).
-      ldconfig -p | grep -q libharfbuzz-subset || need+=(libharfbuzz-subset0)
-      fc-list 2>/dev/null | grep -qi "Noto Sans Arabic" || need+=(fonts-noto-core)
-      fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+      has_library libharfbuzz-subset || need+=(libharfbuzz-subset0)
+      has_font "Noto Sans Arabic" || need+=(fonts-noto-core)
+      has_font "Noto Sans CJK" || need+=(fonts-noto-cjk)
       ;;
     gettext) command -v msgfmt >/dev/null && command -v xgettext >/dev/null || need+=(gettext) ;;
     venv) need+=(python3-venv) ;;

@@ -68,3 +68,29 @@ def test_postgres_url_returns_while_the_server_it_started_keeps_running(fake_pos
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "URL=postgres://gcm:gcm@127.0.0.1:5499/gcm"
     assert (state / "server.pid").exists(), "the stand-in server was never started"
+
+
+def test_ensure_system_installs_nothing_when_fonts_and_libraries_are_there(tmp_path):
+    """fc-list and ldconfig print long lists; the wanted entry comes first, as it may. Under
+    `pipefail`, `fc-list | grep -q` failed when grep stopped reading early: the fonts were
+    installed again by every `make`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    filler = "yes '/usr/share/fonts/x/Other-Font.ttf: Other Font:style=Regular' | head -n 20000"
+    tools = {
+        "fc-list": f"printf '%s\\n' 'NotoSansArabic.ttf: Noto Sans Arabic' 'NotoSansCJK.ttc: Noto Sans CJK SC' "
+        f"'DejaVuSans.ttf: DejaVu Sans'; {filler}",
+        "ldconfig": "printf '%s\\n' 'libharfbuzz-subset.so.0' 'libpango-1.0.so.0'; "
+        "yes '\tlibother.so.1 (libc6,x86-64) => /lib/libother.so.1' | head -n 20000",
+        "apt-get": f'echo "$@" >> {tmp_path}/apt-calls',
+    }
+    for name, body in tools.items():
+        path = bin_dir / name
+        path.write_text(f"#!/usr/bin/env bash\n{body}\n")
+        path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "ensure-system.sh"), "fonts"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Installing" not in done.stdout and not (tmp_path / "apt-calls").exists()
