@@ -8,7 +8,7 @@ from django.http import QueryDict
 from commitments import fulltext
 from commitments.filters import facet_counts, filter_evidence
 from commitments.models import Evidence
-from tests.factories import EvidenceFactory, Role, make_open_data_world, make_user
+from tests.factories import EvidenceFactory, OrganisationFactory, Role, make_open_data_world, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +184,35 @@ def test_the_default_order_of_published_evidence_is_read_from_an_index(framework
     else:
         plan = queryset[:50].explain()
         assert "validated_at" in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+@pytest.mark.parametrize("query", ["state=MAR", "organisation={org}"])
+def test_one_entitys_page_is_read_in_order_from_an_index(framework, query):
+    """A page of one State's or one organisation's records reads that entity's rows in order
+    (migration 0012), never every one of its records sorted: 300 ms for the largest State at
+    1,000,000 records on PostgreSQL before."""
+    organisation = OrganisationFactory()
+    EvidenceFactory.create_batch(3, published=True)
+    EvidenceFactory.create_batch(2, published=True, member_state=None, organisation=organisation)
+    _, queryset = filter_evidence(QueryDict(query.format(org=organisation.pk)), AnonymousUser())
+    assert queryset.count() in (2, 3)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a five-row table would be scanned
+        plan = queryset[:50].explain()
+        name = "evidence_pub_state_validated" if query.startswith("state") else "evidence_pub_org_validated"
+        assert name in plan and "Sort" not in plan, plan
+    else:
+        plan = queryset[:50].explain()
+        name = "evidence_pub_state_validated" if query.startswith("state") else "evidence_pub_org_validated"
+        assert name in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+def test_objective_filter_reads_the_other_actions_once_not_per_record(world):
+    """`id IN (subquery)` under the OR, not a correlated EXISTS run for every record (objective 13
+    at 1,000,000 records on PostgreSQL: 1.9 s to count, 0.2 s now)."""
+    _, queryset = filter_evidence(QueryDict("objective=13"), AnonymousUser())
+    sql = str(queryset.query).upper()
+    assert "EXISTS" not in sql and "EVIDENCE_OTHER_ACTIONS" in sql
+    assert queryset.count() == 4
