@@ -216,3 +216,13 @@ def test_objective_filter_reads_the_other_actions_once_not_per_record(world):
     sql = str(queryset.query).upper()
     assert "EXISTS" not in sql and "EVIDENCE_OTHER_ACTIONS" in sql
     assert queryset.count() == 4
+
+
+@pytest.mark.parametrize(("query", "expected"), [("region=Africa", 4), ("subregion=Northern Africa", 3)])
+def test_area_filters_read_lists_of_ids_not_a_join_per_record(world, query, expected):
+    """A State in the area, or an organisation based there (the network in Kenya is African, not
+    North African); read as two id lists, never by joining each record to two more tables."""
+    _, queryset = filter_evidence(QueryDict(query), AnonymousUser())
+    outer = str(queryset.query).upper().split(" WHERE ", 1)[0]
+    assert 'FROM "COMMITMENTS_EVIDENCE"' in outer and "JOIN" not in outer
+    assert queryset.count() == expected
