@@ -7,7 +7,8 @@ partners, groups, links, results) come in one query per relation, never per row;
 thousands of rows a second. CSV and JSON are written a chunk at a time to the socket; so is
 XLSX, a zip written as it streams (commitments.spreadsheet), so no export waits for its last
 row before sending its first byte. Served by threaded gunicorn workers (deploy/gunicorn.conf.py),
-whose heartbeat does not stop while a long download streams.
+whose heartbeat does not stop while a long download streams. CSV reads most rows as lines written
+ahead for each published record (see "CSV lines written ahead" below): one query for any filter.
 
 Cells are made safe for spreadsheets: any text starting with = + - @ tab or carriage return
 gets a leading apostrophe (CSV and XLSX), so it is shown as text, never run as a formula.
