@@ -386,3 +386,25 @@ def test_the_filter_form_is_rendered_once_for_all_pages_of_a_list(world):
         signed_in.force_login(world["people"]["focal"])
         assert signed_in.get("/evidence/?status=completed").status_code == 200
         assert rendered.call_count == 2, "signed-in readers get the form from the template itself"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/evidence/", "/api/v1/evidence/?state=MAR"])
+def test_a_kept_json_answer_is_sent_as_kept_bytes_and_equals_a_fresh_one(world, path, monkeypatch):
+    from rest_framework.renderers import JSONRenderer
+
+    reader = Client(HTTP_ACCEPT="application/json")
+    forget_cached()
+    fresh = reader.get(path)
+    encoded = []
+    real = JSONRenderer.render
+    monkeypatch.setattr(JSONRenderer, "render", lambda self, *a, **k: encoded.append(1) or real(self, *a, **k))
+    kept = reader.get(path)
+    assert encoded == []  # nothing encoded again: the bytes were kept
+    assert kept.content == fresh.content and kept.json()["count"] >= 1
+    for header in ("Content-Type", "Vary", "Allow", "ETag"):
+        assert kept.get(header) == fresh.get(header), header
+    # Another media type (indented JSON) is another answer; the browsable API is rendered per reader.
+    indented = reader.get(path, HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content != fresh.content and indented.json() == fresh.json()
+    html = reader.get(path, HTTP_ACCEPT="text/html")
+    assert html["Content-Type"].startswith("text/html") and html.status_code == 200
