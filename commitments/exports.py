@@ -20,6 +20,7 @@ import json
 import os
 import tempfile
 import zlib
+from itertools import islice
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -159,20 +160,20 @@ def _chunks(queryset, chunk_size=None, labels=None):
         yield chunk, _rows(chunk, labels, texts)
 
 
+def chunked(iterable, size):
+    """Lists of up to `size` items of `iterable`, in order (itertools.batched, from Python 3.12)."""
+    items = iter(iterable)
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
 def _batches(values, size):
     """Lists of up to `size` tuples of a values_list queryset, read as the database gives them.
 
     PostgreSQL: a server-side cursor (the ORM's iterator), so memory holds one chunk; SQLite:
     the raw rows of one cursor, which SQLite steps through lazily, without the ORM's converters."""
     if connection.vendor != "sqlite":
-        chunk = []
-        for row in values.iterator(chunk_size=size):
-            chunk.append(row)
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+        yield from chunked(values.iterator(chunk_size=size), size)
         return
     sql, params = values.query.sql_with_params()
     with connection.cursor() as cursor:

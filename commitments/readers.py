@@ -251,8 +251,6 @@ class PublicAnswerCache:
         """A JSON answer kept as the bytes sent (the renderer was chosen in `initial()`): a repeat
         read encodes nothing. Encoding the kept data and unpickling it were a third of a kept
         answer's cost (0.45 and 0.33 ms of a 54 KB page at 1M records; make bench, --readers)."""
-        from django.http import HttpResponse
-
         answer_of = hashlib.sha256(f"{request.accepted_media_type}|{url}".encode()).hexdigest()
         key = version.key("api-json", release(), language, answer_of)
         kept = _read(key, _keep_page)

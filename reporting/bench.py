@@ -53,6 +53,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+from reporting.bench_load import EXPORT_QUERIES
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
 FILTERS = "region=Africa&status=completed"
@@ -739,7 +741,7 @@ def measure_exports():
     return out
 
 
-FILTERED_EXPORTS = ("region=Africa", "status=completed&sort=title", "principle=f")
+FILTERED_EXPORTS = EXPORT_QUERIES  # the same filters as the load scenario's downloads through gunicorn
 
 
 def _download(client, path):

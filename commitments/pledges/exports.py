@@ -11,7 +11,7 @@ import json
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from commitments.exports import CONTENT_TYPES, neutralise
+from commitments.exports import CONTENT_TYPES, chunked, neutralise
 from commitments.spreadsheet import stream_workbook
 
 from .models import PlanItem, Pledge
@@ -128,7 +128,7 @@ def item_rows(queryset):
     """Items of the given plans, read in chunks; evidence by item key, so a revised plan keeps
     earlier links (one query per chunk, whatever the number of items)."""
     queryset = queryset.select_related("plan__member_state").prefetch_related("objectives", "actions")
-    for chunk in _batches(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+    for chunk in chunked(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
         evidence_by_key = _evidence_by_key([item.key for item in chunk])
         for item in chunk:
             yield item_row(item, evidence_by_key)
@@ -176,18 +176,7 @@ def json_chunks(rows, columns):
 
 def xlsx_chunks(rows, columns, sheet_name="pledges"):
     """A workbook streamed as it is written, by the evidence exports' writer (commitments.spreadsheet)."""
-    return stream_workbook(sheet_name, columns, _batches((flat(row, columns) for row in rows), CHUNK_SIZE))
-
-
-def _batches(cells, size):
-    batch = []
-    for row in cells:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    return stream_workbook(sheet_name, columns, chunked((flat(row, columns) for row in rows), CHUNK_SIZE))
 
 
 WRITERS = {"csv": csv_chunks, "json": json_chunks, "xlsx": xlsx_chunks}

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
+from commitments.exports import chunked
 from commitments.models import Evidence
 
 from ..report_layout import ANNEX_COLUMNS, GOOD_PRACTICE_COLUMNS, good_practice_row
@@ -115,17 +116,6 @@ def _m2m_of(ids, labels, m2m_tables):
     return result
 
 
-def _chunks(iterable, size):
-    chunk = []
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def annex_rows(queryset, limit=None):
     """Every annex row of `queryset` as a tuple in ANNEX_COLUMNS order, streamed from the database.
 
@@ -138,7 +128,7 @@ def annex_rows(queryset, limit=None):
     status = {k: str(v) for k, v in Evidence.Status.choices}
     level = {k: str(v) for k, v in Evidence.Level.choices}
     review = {k: str(v) for k, v in Evidence.ReviewState.choices}
-    for chunk in _chunks(rows.iterator(chunk_size=ANNEX_CHUNK_ROWS), ANNEX_CHUNK_ROWS):
+    for chunk in chunked(rows.iterator(chunk_size=ANNEX_CHUNK_ROWS), ANNEX_CHUNK_ROWS):
         m2m = _m2m_of([row[0] for row in chunk], labels, m2m_tables)
         other, principles, partners, groups = (m2m[name] for name in _M2M)
         for (
@@ -197,7 +187,7 @@ class AnnexSpool:
         self.path = os.path.join(directory, "annex.spool")
         self.annex_preview, self.good_practices_preview, self.good_practices_total = [], [], 0
         with open(self.path, "wb") as handle:
-            for chunk in _chunks(annex_rows(queryset), ANNEX_CHUNK_ROWS):
+            for chunk in chunked(annex_rows(queryset), ANNEX_CHUNK_ROWS):
                 marshal.dump(chunk, handle)
                 for row in chunk:
                     if len(self.annex_preview) < ANNEX_PREVIEW_ROWS:
