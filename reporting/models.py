@@ -173,6 +173,9 @@ class Report(models.Model):
     # of life: a run whose heartbeat is older than HEARTBEAT_STALE died with its worker.
     queued_at = models.DateTimeField(_("handed to the task service at"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last sign of life of its compilation"), null=True, blank=True)
+    # What its files were compiled from (reporting.reports.sameness): a later request whose data
+    # has the same fingerprint is published with these files instead of compiling them again.
+    data_fingerprint = models.CharField(_("data fingerprint"), max_length=64, blank=True, editable=False)
 
     objects = ReportQuerySet.as_manager()
 
@@ -188,7 +191,14 @@ class Report(models.Model):
                 name="report_once_per_milestone",
             ),
         ]
-        indexes = [models.Index(fields=["status", "requested_at"], name="report_status_requested")]
+        indexes = [
+            models.Index(fields=["status", "requested_at"], name="report_status_requested"),
+            models.Index(
+                fields=["kind", "scope_key", "cycle", "data_fingerprint"],
+                condition=~models.Q(data_fingerprint=""),
+                name="report_same_data",
+            ),
+        ]
 
     def __str__(self):
         return self.title

@@ -11,12 +11,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Evidence, MemberState, Profile, Role
+from commitments.models import STATE_ROLES, Evidence, MemberState, Profile, Role
 from commitments.pledges import selectors as pledge_selectors
 from monitor.languages import in_language_of
 
@@ -73,6 +73,59 @@ def claim_milestone_reports(today=None):
             except IntegrityError:
                 continue  # claimed by an earlier run
             created.append(report.pk)
+    return created
+
+
+def _edition_languages():
+    """{State id: languages}: the site's, and each of the State's people's own."""
+    languages = {}
+    people = Profile.objects.filter(role__in=STATE_ROLES).exclude(language="")
+    for state_id, language in people.values_list("member_state_id", "language").distinct():
+        languages.setdefault(state_id, set()).add(language)
+    return languages
+
+
+def keep_national_reports_current(now=None):
+    """Nightly: queue, in the site's language and in each language the State's people chose, the
+    national report of every State whose data changed since its last report of the data as it
+    stands (`reports.sameness`), so a focal point's request the next day is published with its
+    files at once. A State with a report of the same scope still queued or compiling is left to it.
+    Returns the new reports' ids."""
+    from commitments.pledges.models import NationalPlan, Pledge
+
+    now = now or timezone.now()
+    number = cycle.current_cycle(now.date())
+    published = Evidence.objects.filter(is_published=True, cycle=number, member_state=OuterRef("pk"))
+    states = MemberState.objects.filter(
+        Exists(published)
+        | Exists(NationalPlan.objects.filter(is_published=True, member_state=OuterRef("pk")))
+        | Exists(Pledge.objects.filter(is_published=True, member_state=OuterRef("pk")))
+    ).order_by("iso3")
+    busy = set(
+        Report.objects.filter(
+            kind=ReportKind.NATIONAL, cycle=number, status__in=[Report.Status.QUEUED, Report.Status.RUNNING]
+        ).values_list("scope_key", flat=True)
+    )
+    people = _edition_languages()
+    created = []
+    for state in states:
+        key = reports.scope_key(ReportKind.NATIONAL, state)
+        if key in busy:
+            continue
+        for language in sorted({settings.LANGUAGE_CODE} | people.get(state.pk, set())):
+            probe = Report(
+                kind=ReportKind.NATIONAL,
+                member_state=state,
+                scope_key=key,
+                cycle=number,
+                data_cutoff=now,
+                parameters={"language": language, "cutoff_chosen": False},
+            )
+            if reports.same_data(probe, reports.data_fingerprint(probe)) is None:
+                report = reports.request_report(
+                    kind=ReportKind.NATIONAL, cycle=number, member_state=state, language=language
+                )
+                created.append(report.pk)
     return created
 
 

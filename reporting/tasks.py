@@ -95,6 +95,15 @@ def compile_due_reports():
     return created
 
 
+@shared_task(name="reporting.keep_national_reports_current", ignore_result=True)
+def keep_national_reports_current():
+    """Nightly: a national report of each State whose data changed, so tomorrow's requests are instant."""
+    created = schedule.keep_national_reports_current()
+    for report_id in created:
+        queue_compile(report_id)
+    return created
+
+
 @shared_task(name="reporting.send_reminders", ignore_result=True, autoretry_for=(OSError,), retry_backoff=True)
 def send_reminders():
     """Daily: remind focal points of submissions to validate, returned records and coming milestones."""

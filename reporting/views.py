@@ -74,9 +74,13 @@ def report_detail(request, pk):
     files = list(report.files.all()) if report.status == Report.Status.COMPLETE else []
     parts = _current_parts(report)
     versions = Report.objects.filter(kind=report.kind, scope_key=report.scope_key, cycle=report.cycle)
-    versions = reports.visible_reports(request.user, versions).order_by("-version").only("pk", "version", "status")
+    versions = list(
+        reports.visible_reports(request.user, versions).order_by("-version").only("pk", "version", "status")
+    )
+    same_as = (report.parameters or {}).get("same_data_as")
     context = {
         "report": report,
+        "same_data_as": next((v for v in versions if v.pk == same_as), None),
         "files": files,
         "versions": versions,
         "parts": parts,

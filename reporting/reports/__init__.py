@@ -15,6 +15,7 @@ reporting.render import none of them, only reporting.report_layout):
 - annex: the data annex streamed from the database, and its spool;
 - content: everything the report says, as plain data;
 - publication: the finished directory moved into place, checksummed, the report complete;
+- sameness: a report whose data did not change since a complete version gets that version's files;
 - compilation: claiming a version and writing its files once.
 
 The public names are re-exported here, so `from reporting import reports; reports.X` works.
@@ -46,9 +47,13 @@ from .compilation import TRANSIENT_ERRORS, claim, file_stem, finish, mark_failed
 from .content import annex_records, compile_content, stream_tables
 from .publication import file_path, publish, report_dir
 from .requests import cutoff_of, request_report, scope_key
+from .sameness import data_fingerprint, publish_same, same_data
 from .scoping import WORKING_STATES, NotIndexed, previous_evidence, report_evidence
 
 __all__ = [
+    "data_fingerprint",
+    "publish_same",
+    "same_data",
     "ANNEX_CHUNK_ROWS",
     "ANNEX_COLUMNS",
     "ANNEX_PREVIEW_ROWS",

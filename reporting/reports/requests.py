@@ -83,6 +83,8 @@ def request_report(
         "parameters": {
             "include_unpublished": include_unpublished,
             "data_cutoff": cutoff.isoformat(),
+            # A cut-off given (a milestone's, or chosen) is not "the data as it stands" (sameness).
+            "cutoff_chosen": data_cutoff is not None,
             "language": language,
         },
     }

@@ -32,6 +32,7 @@ def test_setup_periodic_tasks_is_idempotent_and_keeps_operator_schedules():
     tasks = dict(PeriodicTask.objects.values_list("task", "crontab__hour"))
     assert tasks == {
         "reporting.compile_due_reports": "2",
+        "reporting.keep_national_reports_current": "1",
         "reporting.send_reminders": "6",
         "reviews.prepare_due_reviews": "2",
         "reviews.requeue_finalising": "*",
@@ -43,7 +44,7 @@ def test_setup_periodic_tasks_is_idempotent_and_keeps_operator_schedules():
     reminder.crontab.hour = "7"
     reminder.crontab.save()
     call_command("setup_periodic_tasks")
-    assert PeriodicTask.objects.filter(task__startswith="reporting.").count() == 5
+    assert PeriodicTask.objects.filter(task__startswith="reporting.").count() == 6
     assert PeriodicTask.objects.get(task="reporting.send_reminders").crontab.hour == "7"
     assert Milestone.objects.filter(kind=Milestone.Kind.SG_REPORT, year=2026).exists()
 

@@ -18,6 +18,13 @@ PERIODIC_TASKS = {
         "Global biennial report at each SG report cut-off, regional reports as a regional review year opens, "
         "national reports 90 days before each IMRF; each once. Also re-queues reports left queued.",
     ),
+    "Compile overnight the national reports whose data changed": (
+        "reporting.keep_national_reports_current",
+        {"minute": "30", "hour": "1"},
+        "For each State whose records, plans or pledges changed since its last national report of the data as it "
+        "stands, a new one in the site's language and its people's languages. A request the next day for the same "
+        "data is then published with those files at once instead of compiling for seconds to minutes.",
+    ),
     "Remind focal points of what waits for them": (
         "reporting.send_reminders",
         {"minute": "0", "hour": "6"},
