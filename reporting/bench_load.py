@@ -225,7 +225,14 @@ def pick(rng, records, states):
     return name, f"/evidence/{rng.choice(records)}/" if records else "/evidence/"
 
 
-HEADERS = {"Accept": "text/html,application/json", "Accept-Language": "en"}
+# As the project's nginx passes requests on (deploy/nginx/gcm.conf): the host without the port,
+# and the scheme readers used (with BEHIND_PROXY=true, Django trusts X-Forwarded-Proto).
+HEADERS = {
+    "Accept": "text/html,application/json",
+    "Accept-Language": "en",
+    "Host": "127.0.0.1",
+    "X-Forwarded-Proto": "https",
+}
 
 
 def reader(port, deadline, records, states, seed, out):

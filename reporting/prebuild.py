@@ -6,7 +6,9 @@ building it (the global dashboard: about 0.3 s at 10,000 records, seconds at 1,0
 `reporting.prebuild_pages` task, run every minute by celery beat, notices a new data version
 (or a new day, or a new release) and renders the most read pages once, in every language, into
 the shared cache: the home page, the dashboards (global, each objective, each State with
-published evidence), the objective pages and the first page of the evidence list; then the whole
+published evidence), the objective pages and the first page of the evidence list, and the API's
+lists (all records, each State's, each objective's; JSON in the site's language, as the host
+readers use: the first of ALLOWED_HOSTS, over HTTPS, as behind nginx); then the whole
 published set as CSV and JSON files (`commitments.exports.write_prebuilt`), which the unfiltered
 export serves from disk, after the CSV line of each record not written yet
 (`commitments.exports.build_lines`), which filtered CSV exports read instead of writing them.
@@ -25,6 +27,7 @@ from django.utils import timezone
 from commitments import dataversion
 from commitments.models import MemberState, Objective
 from commitments.readers import release
+from monitor.throttles import PREBUILD_ENVIRON
 
 log = logging.getLogger(__name__)
 LOCK = "prebuild:lock"
@@ -34,12 +37,7 @@ LOCK_SECONDS = 15 * 60
 def reader_paths():
     """The pages built ahead, in the default language (unprefixed), most read first."""
     objectives = list(Objective.objects.order_by("number").values_list("number", flat=True))
-    states = (
-        MemberState.objects.filter(evidence__is_published=True)
-        .distinct()
-        .order_by("iso3")
-        .values_list("iso3", flat=True)
-    )
+    states = _states_with_evidence()
     return [
         "/",
         "/dashboards/",
@@ -48,6 +46,26 @@ def reader_paths():
         *(f"/objectives/{n}/" for n in objectives),
         *(f"/dashboards/states/{iso3}/" for iso3 in states),
     ]
+
+
+def api_paths():
+    """API lists built ahead (JSON, the site's language): all records, each State's, each
+    objective's. A harvester or script sends no language and is answered in the site's."""
+    objectives = Objective.objects.order_by("number").values_list("number", flat=True)
+    return [
+        "/api/v1/evidence/",
+        *(f"/api/v1/evidence/?state={iso3}" for iso3 in _states_with_evidence()),
+        *(f"/api/v1/evidence/?objective={n}" for n in objectives),
+    ]
+
+
+def _states_with_evidence():
+    return (
+        MemberState.objects.filter(evidence__is_published=True)
+        .distinct()
+        .order_by("iso3")
+        .values_list("iso3", flat=True)
+    )
 
 
 def in_languages(paths, languages=None):
@@ -98,9 +116,10 @@ def prebuild(*, languages=None, force=False):
         return None  # another run is building
     started, built, failed = time.monotonic(), 0, []
     try:
-        client = Client(HTTP_HOST=_host(), raise_request_exception=False)
-        for path in in_languages(reader_paths(), languages):
-            response = client.get(path, secure=True)
+        client = Client(HTTP_HOST=_host(), raise_request_exception=False, **{PREBUILD_ENVIRON: True})
+        api = [(path, {"HTTP_ACCEPT": "application/json"}) for path in api_paths()]
+        for path, headers in [*((p, {}) for p in in_languages(reader_paths(), languages)), *api]:
+            response = client.get(path, secure=True, **headers)
             if response.status_code == 200:
                 built += 1
             else:

@@ -38,11 +38,35 @@ def published(framework, media):
 
 def test_the_first_reader_after_a_change_finds_the_pages_built(published):
     done = prebuild.prebuild(languages=["en", "fr", "ar"])
-    assert done["failed"] == [] and done["pages"] == 3 * len(prebuild.reader_paths())
+    assert done["failed"] == [] and done["pages"] == 3 * len(prebuild.reader_paths()) + len(prebuild.api_paths())
     assert "/dashboards/states/MAR/" in prebuild.reader_paths()
     reader = Client()
     for path in ["/", "/dashboards/", "/dashboards/objectives/13/", "/fr/dashboards/", "/ar/evidence/"]:
         assert queries_of(reader, path) == 1, path  # the data version, nothing else: the page was built
+
+
+def test_the_api_lists_are_built_for_readers_behind_the_proxy(published, settings, low_api_rates):
+    """As nginx passes them on (Host without the port, X-Forwarded-Proto), JSON or a browser's Accept;
+    the pre-builder's own requests are not throttled (its 30 lists exceed the low rate here)."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert len(prebuild.api_paths()) > 3
+    done = prebuild.prebuild(languages=["en"])
+    assert done["failed"] == []
+    harvester = Client(HTTP_HOST=prebuild._host(), HTTP_X_FORWARDED_PROTO="https")
+    for path, accept in [
+        ("/api/v1/evidence/?state=MAR", "application/json"),
+        ("/api/v1/evidence/?objective=13", "text/html,application/json"),
+        ("/api/v1/evidence/", "application/json"),
+    ]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = harvester.get(path, HTTP_ACCEPT=accept)
+        assert response.status_code == 200 and response["Content-Type"] == "application/json"
+        assert len(ctx.captured_queries) == 1, (path, [q["sql"] for q in ctx.captured_queries])
+        assert response.json()["next"] is None or response.json()["next"].startswith("https://")
+    with CaptureQueriesContext(connection) as ctx:  # another State: not built ahead, built on this read
+        other = harvester.get("/api/v1/evidence/?state=KEN", HTTP_ACCEPT="application/json", REMOTE_ADDR="10.0.0.2")
+        assert other.status_code == 200
+    assert len(ctx.captured_queries) > 1
 
 
 def test_nothing_is_built_twice_for_one_version_and_a_change_builds_again(published):
