@@ -520,8 +520,7 @@ def compile_report(kind):
     return {
         "again_seconds": again_seconds,
         "again_outcome": again_outcome,
-        "again_same_files": (again.parameters or {}).get("same_data_as")
-        in (first.pk, first.parameters.get("same_data_as")),
+        "again_same_files": (again.parameters or {}).get("same_data_as") == first.pk,
         "outcome": outcome,
         "error_text": getattr(report, "error", "")[:150],
         "seconds": seconds,

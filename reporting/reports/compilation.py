@@ -16,7 +16,6 @@ import logging
 import os
 import shutil
 import time
-import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -29,7 +28,7 @@ from ..models import HEARTBEAT_STALE, Report, ReportPart
 from . import sameness
 from .annex import AnnexSpool
 from .content import compile_content
-from .publication import publish, sha256_of
+from .publication import new_run_dir, publish, sha256_of
 from .requests import report_language
 from .scoping import report_evidence
 
@@ -110,8 +109,7 @@ def run_compile(report_id, task_id, dispatch=None):
         if source is not None and sameness.publish_same(report, claimed_at, source, fingerprint, file_stem(report)):
             return "complete"
         Report.objects.filter(pk=report.pk, started_at=claimed_at).update(data_fingerprint=fingerprint)
-    tmp = os.path.join(settings.REPORTS_ROOT, f"{report.pk}.tmp-{uuid.uuid4().hex}")
-    os.makedirs(tmp)
+    tmp = new_run_dir(report)
     try:
         formats = _prepare(report, claimed_at, tmp)
         if dispatch is not None:

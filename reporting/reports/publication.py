@@ -4,6 +4,7 @@ checksummed, and only then the report marked complete."""
 import hashlib
 import os
 import shutil
+import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,6 +15,13 @@ from ..models import Report, ReportFile
 
 def report_dir(report):
     return os.path.join(settings.REPORTS_ROOT, str(report.pk))
+
+
+def new_run_dir(report):
+    """A fresh temporary directory for one run's files, beside where they will be published."""
+    path = os.path.join(settings.REPORTS_ROOT, f"{report.pk}.tmp-{uuid.uuid4().hex}")
+    os.makedirs(path)
+    return path
 
 
 def sha256_of(path):

@@ -31,16 +31,14 @@ import json
 import logging
 import os
 import shutil
-import uuid
 
-from django.conf import settings
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from commitments.models import DataVersion
 
 from ..models import Report, ReportKind, ReportPart
-from .publication import file_path, publish, sha256_of
+from .publication import file_path, new_run_dir, publish, sha256_of
 from .requests import report_language
 from .scoping import previous_evidence, report_evidence, stakeholders_based_in_state
 
@@ -151,8 +149,7 @@ def publish_same(report, claimed_at, source, fingerprint, file_stem):
     """Publish `report` with `source`'s files (linked, each checked against its SHA-256) and its
     cut-off. Returns False (nothing published, the directory removed) if a file is missing or
     differs from its checksum: the caller then compiles afresh."""
-    tmp = os.path.join(settings.REPORTS_ROOT, f"{report.pk}.tmp-{uuid.uuid4().hex}")
-    os.makedirs(tmp)
+    tmp = new_run_dir(report)
     parts = []
     try:
         for source_file in source.files.all():
