@@ -31,6 +31,7 @@ from .content import compile_content
 from .publication import new_run_dir, publish, sha256_of
 from .requests import report_language
 from .scoping import report_evidence
+from .snapshot import consistent_reads
 
 log = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (OperationalError, OSError)
@@ -157,13 +158,14 @@ def _running(report_id, claimed_at):
 
 
 def _prepare(report, claimed_at, tmp):
-    """Read the report's evidence once: the annex spool and the content (JSON) into `tmp`, and a
-    queued part per format. Returns the formats to write."""
+    """Read the report's evidence once, from one view of the data (`snapshot`): the annex spool
+    and the content (JSON) into `tmp`, and a queued part per format. Returns the formats to write."""
     from ..render import FORMATS
 
-    spool = AnnexSpool(report_evidence(report), tmp)
-    with translation.override(report_language(report)):  # labels computed into the content
-        content = compile_content(report, spool=spool)
+    with consistent_reads():  # the annex and the figures from one view of the data
+        spool = AnnexSpool(report_evidence(report), tmp)
+        with translation.override(report_language(report)):  # labels computed into the content
+            content = compile_content(report, spool=spool)
     content.pop("rows")
     with open(os.path.join(tmp, CONTENT_FILE), "w", encoding="utf-8") as handle:
         json.dump(content, handle, ensure_ascii=False)
