@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from reporting import cycle as review_cycle
 from reporting.models import Milestone
 from reporting.reports.publication import sha256_of as sha256_of_file  # the compiled reports' checksum, reused
+from reporting.reports.snapshot import consistent_reads
 
 from . import drafting, permissions, selectors
 from .models import (
@@ -499,10 +500,13 @@ def _write_version(review, task_id):
         pk=review.pk, finalising=VoluntaryReview.Finalising.RUNNING, finalising_task_id=task_id
     )
     try:
-        check_finalisable(review.finalising_by, review)  # a contribution may have come in since the request
-        # Numbers are never reused: the highest ever given, plus one.
-        number = (ReviewVersion.objects.filter(review=review).aggregate(n=Max("number"))["n"] or 0) + 1
-        content = {**snapshot(review), "version": number, "finalised_on": timezone.localdate().isoformat()}
+        # One view of the data for the checks and the content: a contribution sent meanwhile is
+        # in neither (it waits for the next version), never in the text unchecked.
+        with consistent_reads():
+            check_finalisable(review.finalising_by, review)  # a contribution may have come in since the request
+            # Numbers are never reused: the highest ever given, plus one.
+            number = (ReviewVersion.objects.filter(review=review).aggregate(n=Max("number"))["n"] or 0) + 1
+            content = {**snapshot(review), "version": number, "finalised_on": timezone.localdate().isoformat()}
 
         def progress(percent):
             running.update(finalising_progress=percent, finalising_progress_at=timezone.now())
