@@ -1,9 +1,12 @@
-"""One consistent view of the database for every read of a compilation.
+"""One consistent view of the database for every read of a compilation (a report's files, a
+voluntary review's version). Only reads go inside: no write, no `transaction.atomic()`.
 
 A report reads its records several times: the annex spool (every row), then the figures (grouped
 queries), the commitments and the previous cycle. Each statement on its own sees the data of its
 own moment (PostgreSQL's READ COMMITTED; SQLite outside a transaction), so a record withdrawn
-between the spool and the figures would leave a report whose totals do not match its annex.
+between the spool and the figures would leave a report whose totals do not match its annex, and
+a contribution sent between a review's sections and its contributions would enter a finalised
+version undecided.
 Inside `consistent_reads()` every read sees the database as it was at the first one:
 - PostgreSQL: a REPEATABLE READ, READ ONLY transaction (one snapshot; no lock, writers go on);
 - SQLite: a deferred transaction, which in WAL mode reads one snapshot and takes no write lock
