@@ -435,10 +435,13 @@ class EvidenceFilterSet(django_filters.FilterSet):
         return queryset.filter(in_area(subregion=value))
 
     def filter_principle(self, queryset, name, value: list[str]):
+        # The principles' ids, not a join on their letters: with `guidingprinciple_id = 6` the
+        # database's statistics say how many records name it, and it plans for that many. Through
+        # the letter it expected 10,000 of 494,598 at 1M records, looked each up twice by index and
+        # sorted them on disk: the CSV export took 7.5 s in the database, 2.6 s with the id.
+        ids = list(GuidingPrinciple.objects.filter(letter__in=value).values_list("pk", flat=True))
         through = Evidence.principles.through
-        return queryset.filter(
-            Exists(through.objects.filter(evidence_id=OuterRef("pk"), guidingprinciple__letter__in=value))
-        )
+        return queryset.filter(Exists(through.objects.filter(evidence_id=OuterRef("pk"), guidingprinciple_id__in=ids)))
 
     def filter_sdg_target(self, queryset, name, value: list[str]):
         return queryset.filter(sdg.tagged_with(value))
