@@ -127,6 +127,26 @@ class ResilientRedisCache(RedisCache):
     def clear(self):
         return super().clear()
 
+    # A text value replaced only by one whose number is at least its own, in one step on the server:
+    # two writers publishing out of order leave the newer (commitments.dataversion).
+    _NEWER = (
+        "local held = redis.call('GET', KEYS[1]) "
+        "if held and tonumber(string.match(held, '^%d+')) > tonumber(ARGV[1]) then return 0 end "
+        "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1"
+    )
+
+    @_fallback()
+    def get_text(self, key):
+        """The text under `key` (set by `set_text_if_newer`), or None (also when redis is away)."""
+        value = self._cache.get_client(key).get(self.make_and_validate_key(key))
+        return None if value is None else value.decode()
+
+    @_fallback(default=False)
+    def set_text_if_newer(self, key, number, text, seconds):
+        """Store `text` ("<number>:...") unless the stored text's number is greater; True if stored."""
+        client = self._cache.get_client(key, write=True)
+        return bool(client.eval(self._NEWER, 1, self.make_and_validate_key(key), number, text, int(seconds * 1000)))
+
     def incr(self, key, delta=1, version=None):
         # A missing key is a ValueError as in every backend; an unreachable redis counts as missing.
         try:
