@@ -75,7 +75,7 @@ def _not_modified(request, etag, version, private=False):
 def _mark(response, etag, version, private):
     response.headers.setdefault("ETag", etag)
     response.headers.setdefault("Last-Modified", http_date(version.changed_at.timestamp()))
-    # Readers revalidate every time (a 304 costs one small query), so a change shows at once.
+    # Readers revalidate every time (a 304 costs a read of the version's copy), so a change shows at once.
     patch_cache_control(response, no_cache=True, **({"private": True} if private else {}))
     return response
 
