@@ -74,6 +74,9 @@ def main(argv=None):
     parser.add_argument("--readers", type=int, default=0, help="load scenario: this many readers at once")
     parser.add_argument("--seconds", type=float, default=30, help="load scenario: seconds of load")
     parser.add_argument("--code-root", default=str(ROOT), help="load scenario: the checkout gunicorn serves")
+    parser.add_argument(
+        "--against", help="load scenario: another checkout, compared with --code-root in alternating pairs"
+    )
     parser.add_argument("--no-redis", action="store_true", help="load scenario: the cache's redis unreachable")
     parser.add_argument(
         "--no-prebuild", action="store_true", help="load scenario: no pages pre-built (as just after a change)"
@@ -117,6 +120,7 @@ def main(argv=None):
 def run_load(sizes, args):
     """The many-readers scenario (reporting.bench_load) at each size, instead of the table."""
     from reporting.bench_load import run_load as load
+    from reporting.bench_load import run_paired
 
     _setup()
     print("Command:", shlex.join([sys.executable, "-m", "reporting.bench", *sys.argv[1:]]))
@@ -125,6 +129,11 @@ def run_load(sizes, args):
     for size in sizes:
         url = database_url(size, args.seed)
         print(f"\n[{size:,}] {ensure_seeded(size, args.seed, url)}", flush=True)
+        if args.against:
+            roots = (args.against, args.code_root)
+            lines = run_paired(url, readers=args.readers, seconds=min(args.seconds, 15), code_roots=roots)
+            print("\n".join(lines), flush=True)
+            continue
         lines = load(
             url,
             readers=args.readers,

@@ -20,6 +20,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -357,6 +358,62 @@ def run_load(database_url, *, readers, seconds, warmup=5.0, code_root=ROOT, redi
         "Filtered CSV exports, one download at a time (the lines written ahead when pages were pre-built):",
         *downloads,
     ]
+
+
+def run_paired(database_url, *, readers, seconds, code_roots, rounds=6, warmup=5.0):
+    """Two checkouts compared in pairs: both served at once (each its own gunicorn and redis, pages
+    pre-built, a first pass read), then short loads alternating between them, the order swapped
+    each round. This machine's speed drifts by a third between runs minutes apart; a pair run
+    back to back meets the same drift. The machine's CPU per request counts the database too."""
+    from reporting.bench import machine_cpu_seconds
+
+    servers, lines = {}, []
+    try:
+        for name, root in zip("AB", code_roots, strict=True):
+            servers[name] = Server(database_url, code_root=root).start()
+            lines.append(f"{name}: {root}; pre-built: {' '.join(servers[name].prebuild())}")
+        records, states = sample_records(servers["A"].port)
+        for server in servers.values():
+            load(server.port, min(readers, 8), warmup, records, states, server.cpu_seconds)
+            load(server.port, readers, seconds, records, states, server.cpu_seconds)
+        lines.append(f"{rounds} rounds of {seconds:.0f} s, {readers} readers, after a first pass of each")
+        results = {"A": [], "B": []}
+        for number in range(rounds):
+            for name in "AB" if number % 2 == 0 else "BA":
+                server = servers[name]
+                before = machine_cpu_seconds()
+                rows, elapsed, _cpu, _own = load(
+                    server.port, readers, seconds, records, states, server.cpu_seconds, seed=1000 + number * readers
+                )
+                latencies = [t for _n, t, _s in rows]
+                row = (
+                    len(rows) / elapsed,
+                    percentile(latencies, 50) * 1000,
+                    percentile(latencies, 99) * 1000,
+                    (machine_cpu_seconds() - before) / max(1, len(rows)) * 1000,
+                    sum(1 for _n, _t, status in rows if status != 200),
+                )
+                results[name].append(row)
+                lines.append(
+                    f"round {number} {name}: {row[0]:.1f} req/s, p50 {row[1]:.0f} ms, p99 {row[2]:.0f} ms, "
+                    f"machine CPU {row[3]:.2f} ms per request, errors {row[4]}"
+                )
+        for name, rows in results.items():
+            lines.append(
+                f"{name} median: {statistics.median(r[0] for r in rows):.1f} req/s, "
+                f"p99 {statistics.median(r[2] for r in rows):.0f} ms, "
+                f"machine CPU {statistics.median(r[3] for r in rows):.2f} ms per request"
+            )
+        pairs = list(zip(results["A"], results["B"], strict=True))
+        lines.append(
+            f"B against A: p99 lower in {sum(b[2] < a[2] for a, b in pairs)} rounds of {rounds}, "
+            f"throughput higher in {sum(b[0] > a[0] for a, b in pairs)}, "
+            f"machine CPU per request lower in {sum(b[3] < a[3] for a, b in pairs)}"
+        )
+    finally:
+        for server in servers.values():
+            server.stop()
+    return lines
 
 
 EXPORT_QUERIES = ("region=Africa", "status=completed&sort=title", "principle=f")
