@@ -8,8 +8,10 @@ from and nothing has to be deleted.
 `current()` is read once per request. The database row is the truth; a copy of it is shared in
 the cache so that a page already cached is served without a database round trip. Under many
 readers the two round trips of every request (Django's connection health check and this row),
-each waiting for a PostgreSQL process to be scheduled on busy cores, were a third of a cached
-page's time (docs/benchmarks.md, seventh round). The copy is never ahead of the data and never
+each waiting for a PostgreSQL process to be scheduled on busy cores, were two fifths of a cached
+page's time (docs/benchmarks.md, seventh round). The copy is kept only in a cache every process
+shares (redis): a process's own cache (the suite's memory cache) could not learn of another
+process's write, so with it the row is read. The copy is never ahead of the data and never
 behind a write whose request has answered:
 
 - the writer deletes the copy inside its transaction and, once committed, publishes the
@@ -25,7 +27,6 @@ behind a write whose request has answered:
 """
 
 import datetime
-import threading
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -81,7 +82,7 @@ EPOCH = datetime.datetime(2018, 12, 19, tzinfo=datetime.UTC)  # the compact's ad
 
 def current():
     """The version for this moment: the shared copy, or the row (see the module docstring)."""
-    if not _outside_transactions():
+    if not (_shares() and _outside_transactions()):
         return from_database()
     shared = _shared()
     if shared is not None:
@@ -116,32 +117,27 @@ def from_database():
 
 
 def _share_committed():
-    _share(from_database())
+    if _shares():
+        _share(from_database())
 
 
-_LOCAL = threading.Lock()
+def _shares():
+    """True when the cache is one every process shares (redis). A cache of this process's own
+    (the suite's memory cache) cannot tell it of another process's write: the row is read."""
+    return hasattr(cache, "set_text_if_newer")
 
 
 def _shared():
+    text = cache.get_text(SHARED_KEY)
     try:
-        if hasattr(cache, "get_text"):
-            text = cache.get_text(SHARED_KEY)
-            return None if text is None else Version.from_text(text)
-        return cache.get(SHARED_KEY)
-    except ValueError:  # not a version's text (written by something else): read the row
+        return None if text is None else Version.from_text(text)
+    except ValueError:  # not a version's text: read the row
         return None
 
 
 def _share(version):
-    """Publish `version` unless the copy is newer (redis: in one step; another cache: this
-    process's lock, since such a cache is this process's own)."""
-    if hasattr(cache, "set_text_if_newer"):
-        cache.set_text_if_newer(SHARED_KEY, version.private, version.text(), SHARED_SECONDS)
-        return
-    with _LOCAL:
-        held = cache.get(SHARED_KEY)
-        if held is None or held.private <= version.private:
-            cache.set(SHARED_KEY, version, SHARED_SECONDS)
+    """Publish `version` unless the copy is newer (one step on redis)."""
+    cache.set_text_if_newer(SHARED_KEY, version.private, version.text(), SHARED_SECONDS)
 
 
 _CURRENT_SQL = f"SELECT public, private, changed_at, labels FROM {DataVersion._meta.db_table} WHERE id = %s"  # noqa: S608
