@@ -131,7 +131,8 @@ class ResilientRedisCache(RedisCache):
     # two writers publishing out of order leave the newer (commitments.dataversion).
     _NEWER = (
         "local held = redis.call('GET', KEYS[1]) "
-        "if held and tonumber(string.match(held, '^%d+')) > tonumber(ARGV[1]) then return 0 end "
+        "local number = held and tonumber(string.match(held, '^%d+')) "
+        "if number and number > tonumber(ARGV[1]) then return 0 end "
         "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1"
     )
 

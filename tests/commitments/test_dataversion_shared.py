@@ -118,3 +118,13 @@ def test_a_cached_page_is_served_without_the_database_and_a_withdrawal_shows_nex
         assert "3 records" in Client().get("/evidence/").content.decode()
     evidence_services.evidence_withdraw(user=people["focal"], evidence=records[0], reason="Withdrawn")
     assert "2 records" in Client().get("/evidence/").content.decode()
+
+
+def test_a_foreign_value_under_the_key_is_replaced_not_an_outage(shared_cache):
+    """Text that is not a version (left by an older release, say) is read as no copy and replaced."""
+    client = shared_cache._cache.get_client(dataversion.SHARED_KEY, write=True)
+    client.set(shared_cache.make_and_validate_key(dataversion.SHARED_KEY), "not a version")
+    version = dataversion.current()
+    assert numbers(version) == numbers(dataversion.from_database())
+    assert numbers(dataversion.current()) == numbers(version)  # the copy written over the foreign text
+    assert shared_cache.get_text(dataversion.SHARED_KEY) == version.text()
