@@ -14,15 +14,9 @@ from tests.commitments.test_readers import redis_down  # noqa: F401 (the fixture
 from tests.factories import EvidenceFactory
 from tests.pledges.conftest import people  # noqa: F401 (the fixture)
 
-# Real transactions: what a reader outside any transaction sees is what was committed.
+# Real transactions: what a reader outside any transaction sees is what was committed. The copy is
+# kept only in a cache every process shares: the tests that keep it use `redis_cache`.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def shared_cache(redis_cache):
-    """The production cache backend on the suite's redis: the copy is kept only where every
-    process shares it."""
-    return redis_cache
 
 
 def numbers(version):
@@ -34,8 +28,8 @@ def row():
     dataversion.bump()  # the row exists, as after the migration that makes it
 
 
-def test_a_reader_reads_the_row_once_then_the_copy(shared_cache, django_assert_num_queries):
-    shared_cache.delete(dataversion.SHARED_KEY)  # expired, or evicted
+def test_a_reader_reads_the_row_once_then_the_copy(redis_cache, django_assert_num_queries):
+    redis_cache.delete(dataversion.SHARED_KEY)  # expired, or evicted
     with django_assert_num_queries(1):
         first = dataversion.current()
     with django_assert_num_queries(0):
@@ -43,7 +37,7 @@ def test_a_reader_reads_the_row_once_then_the_copy(shared_cache, django_assert_n
     assert numbers(again) == numbers(first) == numbers(dataversion.from_database())
 
 
-def test_a_committed_write_is_read_at_once(shared_cache, django_assert_num_queries):
+def test_a_committed_write_is_read_at_once(redis_cache, django_assert_num_queries):
     before = dataversion.current()
     dataversion.bump(public=True, labels=True)
     with django_assert_num_queries(0):  # the writer published the committed row
@@ -54,7 +48,7 @@ def test_a_committed_write_is_read_at_once(shared_cache, django_assert_num_queri
     assert (dataversion.current().public, dataversion.current().private) == (after.public, after.private + 1)
 
 
-def test_a_reader_who_read_before_the_commit_cannot_put_its_number_back(shared_cache):
+def test_a_reader_who_read_before_the_commit_cannot_put_its_number_back(redis_cache):
     """A writer keeps its transaction open; a reader meanwhile reads and shares the number before
     it. The commit publishes the new number, and the reader's late share does not replace it."""
     before = dataversion.current()
@@ -82,7 +76,7 @@ def test_a_reader_who_read_before_the_commit_cannot_put_its_number_back(shared_c
     assert dataversion.current().private == after.private
 
 
-def test_inside_a_transaction_the_row_is_read(shared_cache, django_assert_num_queries):
+def test_inside_a_transaction_the_row_is_read(redis_cache, django_assert_num_queries):
     dataversion.current()  # shared
     with transaction.atomic(), django_assert_num_queries(1):
         dataversion.current()
@@ -120,11 +114,11 @@ def test_a_cached_page_is_served_without_the_database_and_a_withdrawal_shows_nex
     assert "2 records" in Client().get("/evidence/").content.decode()
 
 
-def test_a_foreign_value_under_the_key_is_replaced_not_an_outage(shared_cache):
+def test_a_foreign_value_under_the_key_is_replaced_not_an_outage(redis_cache):
     """Text that is not a version (left by an older release, say) is read as no copy and replaced."""
-    client = shared_cache._cache.get_client(dataversion.SHARED_KEY, write=True)
-    client.set(shared_cache.make_and_validate_key(dataversion.SHARED_KEY), "not a version")
+    client = redis_cache._cache.get_client(dataversion.SHARED_KEY, write=True)
+    client.set(redis_cache.make_and_validate_key(dataversion.SHARED_KEY), "not a version")
     version = dataversion.current()
     assert numbers(version) == numbers(dataversion.from_database())
     assert numbers(dataversion.current()) == numbers(version)  # the copy written over the foreign text
-    assert shared_cache.get_text(dataversion.SHARED_KEY) == version.text()
+    assert redis_cache.get_text(dataversion.SHARED_KEY) == version.text()
