@@ -619,6 +619,28 @@ class PublishedRollup(models.Model):
         return f"{self.key}: {self.n}"
 
 
+class PrincipleRollup(models.Model):
+    """Counts of published evidence applying each guiding principle, by State or organisation
+    kind and country, cycle and status: the dashboards' principles chart for the filters the
+    rollups answer, without joining every record to its principles (0.7 s at a million records).
+    Kept with `PublishedRollup`, by the same writes and the same rebuild."""
+
+    key = models.CharField(max_length=80, unique=True)
+    member_state = models.ForeignKey(MemberState, null=True, on_delete=models.CASCADE, related_name="+")
+    stakeholder_type = models.ForeignKey(StakeholderType, null=True, on_delete=models.CASCADE, related_name="+")
+    country = models.ForeignKey(MemberState, null=True, on_delete=models.CASCADE, related_name="+")
+    cycle = models.PositiveSmallIntegerField(null=True)
+    status = models.CharField(max_length=12)
+    principle = models.ForeignKey(GuidingPrinciple, on_delete=models.CASCADE, related_name="+")
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("guiding principles rollup")
+
+    def __str__(self):
+        return f"{self.key}: {self.n}"
+
+
 class ExportLine(models.Model):
     """A published record as its line of the CSV export, written ahead (`commitments.exports`).
 

@@ -168,6 +168,23 @@ def fold_cube(rows, states, types):
     return out
 
 
+def add_counts(a, b):
+    """{key: count} + {key: count}: the counts of two disjoint sets of records."""
+    out = dict(a)
+    for key, n in b.items():
+        out[key] = out.get(key, 0) + n
+    return out
+
+
+def add_tables(a, b):
+    """{row: {column: count}} + the same: the tables of two disjoint sets of records."""
+    out = {row: dict(cells) for row, cells in a.items()}
+    for row, cells in b.items():
+        for column, n in cells.items():
+            _bump(out, row, column, n)
+    return out
+
+
 def _bump(table, row, column, n):
     cells = table.setdefault(row, {})
     cells[column] = cells.get(column, 0) + n

@@ -10,6 +10,7 @@ from `reporting.dashboards`; the number of queries does not depend on the amount
 from types import SimpleNamespace
 
 from csp.constants import UNSAFE_INLINE
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.utils.translation import get_language, gettext
@@ -142,9 +143,12 @@ def _data(queryset, ref, version=None, filterset=None):
     rollup_query = rollups.query_for(filterset) if filterset is not None else None
 
     def compute():
-        rows = rollups.cube(rollup_query) if rollup_query is not None else aggregates.dashboard_cube(queryset)
-        data = aggregates.fold_cube(rows, ref.state_keys, ref.type_slugs)
-        data["principles"] = aggregates.principles_applied(queryset)
+        if rollup_query is not None:
+            data = aggregates.fold_cube(rollups.cube(rollup_query), ref.state_keys, ref.type_slugs)
+            data["principles"] = rollups.principle_counts(rollup_query)
+        else:
+            data = aggregates.fold_cube(aggregates.dashboard_cube(queryset), ref.state_keys, ref.type_slugs)
+            data["principles"] = aggregates.principles_applied(queryset)
         return data
 
     # Published rows only (filtered() fixes that), so the public counter is the right key.
@@ -243,13 +247,13 @@ def objective_profile(request, number):
     version = dataversion.for_request(request)
     ref = reference(version)
     filterset, queryset = _filtered(request, {"objective": number})
-    data = _data(queryset, ref, version)
+    data = remember(
+        version, "objective-dashboard", queryset, lambda: _objective_data(request, objective, ref, queryset)
+    )
     codes = list(objective.actions.order_by("letter").values_list("code", flat=True))
     charts = [
         dashboards.state_map(data["by_state"], ref.states),
-        dashboards.status_by_action(
-            remember(version, "by-action", queryset, lambda: aggregates.by_action_status(queryset)), codes
-        ),
+        dashboards.status_by_action(data["by_action"], codes),
         dashboards.trend(data["by_cycle_status"], CYCLES),
         dashboards.participation(data["participation"], ref.type_names),
         dashboards.principles(data["principles"], ref.principles, names=ref.principle_names),
@@ -261,6 +265,37 @@ def objective_profile(request, number):
         "list_query": f"objective={objective.number}",
     }
     return _render(request, "reporting/dashboard_profile.html", filterset, charts, data["totals"], extra, ["objective"])
+
+
+def _objective_data(request, objective, ref, queryset):
+    """The objective profile's figures, read in two disjoint parts of its records: those whose
+    primary action is in the objective (the dashboard cube from the rollups when the other
+    filters allow) and those only linked to it by another action. The objective filter as one
+    condition (`primary action in ... OR linked to ...`) cannot be estimated by PostgreSQL, which
+    then hashed every record's principles: 1.4 s at a million records against 0.3 s in parts.
+    `queryset` (the filter as one condition) is read instead when the other filters are invalid."""
+    params = request.GET.copy()
+    params.pop("objective", None)
+    rest_filterset, rest = filtered(params, request.user)
+    if not rest_filterset.is_valid():
+        data = _data(queryset, ref)
+        data["by_action"] = aggregates.by_action_status(queryset)
+        return data
+    actions = list(objective.actions.values_list("id", flat=True))
+    primary = rest.filter(primary_action_id__in=actions)
+    through = Evidence.other_actions.through.objects.filter(action_id__in=actions).values("evidence_id")
+    linked = rest.filter(pk__in=through).exclude(primary_action_id__in=actions)
+    rollup_query = rollups.query_for(rest_filterset)
+    if rollup_query is not None:
+        rows = rollups.cube(rollup_query & Q(objective=objective.number))
+    else:
+        rows = aggregates.dashboard_cube(primary)
+    data = aggregates.fold_cube(rows + aggregates.dashboard_cube(linked), ref.state_keys, ref.type_slugs)
+    data["principles"] = aggregates.add_counts(
+        aggregates.principles_applied(primary), aggregates.principles_applied(linked)
+    )
+    data["by_action"] = aggregates.add_tables(aggregates.by_action_status(primary), aggregates.by_action_status(linked))
+    return data
 
 
 @reader_page

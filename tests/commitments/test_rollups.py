@@ -6,7 +6,15 @@ import pytest
 from django.core.management import call_command
 
 from commitments import rollups, services
-from commitments.models import Action, Evidence, MemberState, PublishedRollup, StakeholderType
+from commitments.models import (
+    Action,
+    Evidence,
+    GuidingPrinciple,
+    MemberState,
+    PrincipleRollup,
+    PublishedRollup,
+    StakeholderType,
+)
 from tests.factories import EvidenceFactory, OrganisationFactory, Role, make_user
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +34,14 @@ def people(framework):
 
 
 def _content(rng, actions):
+    principles = list(GuidingPrinciple.objects.order_by("letter"))
     return {
         "title": f"Measure {rng.randint(1, 10**6)}",
         "description": "A measure.",
         "primary_action": rng.choice(actions),
         "status": rng.choice(list(Evidence.Status.values)),
         "level": rng.choice(list(Evidence.Level.values)),
+        "principles": rng.sample(principles, rng.randint(0, 3)),
     }
 
 
@@ -80,7 +90,16 @@ def test_rollups_equal_a_recount_after_random_workflows(people, seed):
             org.country = rng.choice([None, *MemberState.objects.filter(iso3__in=["KEN", "FRA"]).order_by("iso3")])
             org.save()
         if step % 30 == 29:
-            EvidenceFactory(published=True, primary_action=rng.choice(actions))
+            row = EvidenceFactory(published=True, primary_action=rng.choice(actions))
+            row.principles.set(GuidingPrinciple.objects.filter(letter__in=rng.sample("abcdefghij", 2)))
+        if step % 50 == 49:  # the secretariat corrects the principles of published rows in the admin
+            row = Evidence.objects.filter(is_published=True).order_by("pk").first()
+            if row is not None:
+                row.principles.add(GuidingPrinciple.objects.get(letter="c"))
+                row.principles.remove(*row.principles.filter(letter="a"))
+            principle = GuidingPrinciple.objects.get(letter=rng.choice("bdefg"))
+            principle.evidence_set.clear()
+            principle.evidence_set.add(*Evidence.objects.filter(is_published=True).order_by("pk")[:2])
     counted, recount = rollups.matches_base()
     walked = [r.record for rows in mine.values() for r in rows]
     published = Evidence.objects.filter(is_published=True)
@@ -88,14 +107,19 @@ def test_rollups_equal_a_recount_after_random_workflows(people, seed):
     # principles and organisation edits: enough for the rollups to differ from a recount if wrong.
     assert published.count() >= 4 and published.filter(record__in=walked).exists(), "the walk published too little"
     assert counted == recount
+    assert sum(recount["PrincipleRollup"].values()) >= 4, "too few principles applied for the check to mean much"
 
 
 def test_rebuild_rollups_command(people):
     EvidenceFactory.create_batch(3, published=True)
+    for row in Evidence.objects.all():
+        row.principles.set(GuidingPrinciple.objects.filter(letter__in="ab"))
     PublishedRollup.objects.update(n=99)
+    PrincipleRollup.objects.update(n=99)
     call_command("rebuild_rollups", stdout=open("/dev/null", "w"))  # noqa: SIM115
     counted, recount = rollups.matches_base()
-    assert counted == recount and sum(counted.values()) == 3
+    assert counted == recount
+    assert sum(counted["PublishedRollup"].values()) == 3 and sum(counted["PrincipleRollup"].values()) == 6
 
 
 QUERIES = [
@@ -125,9 +149,14 @@ def test_dashboards_read_the_rollups_and_get_the_same_figures(people, django_ass
         org.country = kenya
         org.save()
     for _ in range(25):
-        EvidenceFactory(published=True, primary_action=rng.choice(actions), status=rng.choice(Evidence.Status.values))
+        letters = rng.sample("abcdefghij", rng.randint(0, 3))
+        row = EvidenceFactory(
+            published=True, primary_action=rng.choice(actions), status=rng.choice(Evidence.Status.values)
+        )
+        row.principles.set(GuidingPrinciple.objects.filter(letter__in=letters))
         org = rng.choice(people["orgs"])
-        EvidenceFactory(published=True, member_state=None, organisation=org, primary_action=rng.choice(actions))
+        row = EvidenceFactory(published=True, member_state=None, organisation=org, primary_action=rng.choice(actions))
+        row.principles.set(GuidingPrinciple.objects.filter(letter__in=letters[:1]))
     ref, seen = Reference(), []
     for query in QUERIES:
         filterset, queryset = filtered(QueryDict(query), AnonymousUser())
@@ -138,6 +167,9 @@ def test_dashboards_read_the_rollups_and_get_the_same_figures(people, django_ass
         from_rollups = aggregates.fold_cube(rows, ref.state_keys, ref.type_slugs)
         from_evidence = aggregates.fold_cube(aggregates.dashboard_cube(queryset), ref.state_keys, ref.type_slugs)
         assert from_rollups == from_evidence, query
+        with django_assert_num_queries(1):
+            principles = rollups.principle_counts(q)
+        assert principles == aggregates.principles_applied(queryset), query
         seen.append(from_rollups["totals"]["records"])
     assert seen[0] == 50 and len(set(seen)) >= 3, seen  # the queries did select different records
     for query in ["q=detention", "objective=13", "organisation=1", "level=national", "principle=a"]:

@@ -211,3 +211,38 @@ def test_dashboard_queries_keep_off_the_one_published_revision_index(records, qu
     )
     plan = cube.explain()
     assert "evidence_one_published_revision" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "region=Africa&status=completed", "q=measure", "cycle=2&principle=f", "objective=2", "status=nonsense"],
+)
+def test_an_objective_profile_read_in_parts_has_the_figures_of_its_filter_read_whole(framework, rf, query):
+    """The profile reads the records whose primary action is in the objective and those only linked
+    to it apart (with the rollups where the other filters allow): the same figures as the objective
+    filter read as one condition, whatever the other filters (words, principles, invalid ones)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import QueryDict
+
+    from commitments.models import Objective
+    from reporting.views_dashboards import Reference, _data, _objective_data, filtered
+
+    demo.generate(250, seed=13, organisations=30)
+    # Records both ways in, and one in with both its primary and a linked action: counted once.
+    a13, b13, a2 = (Action.objects.get(code=code) for code in ("13(a)", "13(b)", "2(a)"))
+    both = EvidenceFactory(published=True, primary_action=a13, title="A measure in both ways")
+    both.other_actions.set([b13])
+    linked = EvidenceFactory(published=True, primary_action=a2, status="completed", title="A measure linked")
+    linked.other_actions.set([a13, b13])
+    linked.principles.set(GuidingPrinciple.objects.filter(letter__in="fg"))
+    request = rf.get("/dashboards/objectives/13/", QueryDict(query))
+    request.user = AnonymousUser()
+    objective, ref = Objective.objects.get(number=13), Reference()
+    _filterset, whole = filtered(QueryDict(query), AnonymousUser(), {"objective": 13})
+    expected = _data(whole, ref)
+    expected["by_action"] = aggregates.by_action_status(whole)
+    got = _objective_data(request, objective, ref, whole)
+    assert got == expected
+    if not query:
+        assert got["totals"]["records"] == whole.count() > 10
+        assert got["by_action"]["13(a)"] and got["principles"]
