@@ -11,10 +11,11 @@ tables, so a record linked to several matching actions is still listed once.
 
 import datetime
 import re
+from typing import NamedTuple
 
 import django_filters
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -510,13 +511,74 @@ def filter_evidence(params, user, queryset=None):
     return filterset, filterset.qs
 
 
+class LinkedParts(NamedTuple):
+    primary: QuerySet  # records whose primary action is in the set
+    linked: QuerySet  # records only linked to it by another action
+    rest: EvidenceFilterSet  # the other filters
+    objectives: list | None  # the objectives' numbers, when the filter was by objective
+
+
+def _linking_actions(filterset):
+    """(name of the one filter in use that matches linked actions as well as primary ones, its
+    value, the actions' ids), or None when neither or both are in use."""
+    data = filterset.form.cleaned_data
+    used = [name for name in ("objective", "action") if data.get(name)]
+    if len(used) != 1:
+        return None
+    name = used[0]
+    if name == "objective":
+        actions = Action.objects.filter(objective__number__in=data[name])
+    else:
+        actions = Action.objects.filter(code__in=[action_code(v) for v in data[name]])
+    return name, data[name], list(actions.values_list("id", flat=True))
+
+
+def linked_parts(params, user, filterset):
+    """A query filtered by objective or by action, as two disjoint querysets with the other
+    filters: (records whose primary action is in the set, records only linked to it by another
+    action), or None (no such filter, both, or invalid filters: read the query whole).
+
+    Their union is the query's records. Counts and aggregates read in these two parts: the filter
+    as one condition (`primary action in ... OR id in (linked ...)`) cannot be estimated by
+    PostgreSQL, which then reads every record (an objective's count, facets or dashboard figures
+    at a million records: 0.2-0.8 s a query, against tens of milliseconds a part)."""
+    if not filterset.is_valid():
+        return None
+    linking = _linking_actions(filterset)
+    if linking is None:
+        return None
+    name, value, actions = linking
+    rest_params = params.copy()
+    rest_params.pop(name, None)
+    rest_filterset, rest = filter_evidence(rest_params, user)
+    if not rest_filterset.is_valid():
+        return None
+    through = Evidence.other_actions.through.objects.filter(action_id__in=actions).values("evidence_id")
+    primary = rest.filter(primary_action_id__in=actions)
+    linked = rest.filter(pk__in=through).exclude(primary_action_id__in=actions)
+    objectives = [int(number) for number in value] if name == "objective" else None
+    return LinkedParts(primary, linked, rest_filterset, objectives)
+
+
+def facet_counts_of_parts(parts):
+    """facet_counts() of the union of disjoint querysets, read part by part."""
+    totals = {}
+    for part in parts:
+        for facet, rows in facet_counts(part).items():
+            merged = totals.setdefault(facet, {})
+            for key, label, n in rows:
+                merged[key] = (label, merged.get(key, (label, 0))[1] + n)
+    return {facet: [(key, label, n) for key, (label, n) in sorted(rows.items())] for facet, rows in totals.items()}
+
+
 def facet_counts(queryset):
     """Counts per status, level, region and objective (of the primary action): four grouped queries."""
     queryset = queryset.order_by()
 
     def grouped(expression):
-        rows = queryset.annotate(key=expression).values("key").annotate(n=Count("id")).order_by("key")
-        return [(row["key"], row["n"]) for row in rows if row["key"] is not None]
+        rows = queryset.annotate(key=expression).values("key").annotate(n=Count("id")).order_by()
+        # Sorted here, not by the database's collation: the same order however the counts were read.
+        return sorted((row["key"], row["n"]) for row in rows if row["key"] is not None)
 
     status_labels, level_labels = dict(Evidence.Status.choices), dict(Evidence.Level.choices)
     return {

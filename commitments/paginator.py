@@ -4,7 +4,9 @@ COUNT(*) over a million published records costs tens of milliseconds on every pa
 list. Counts of at least COUNT_CACHE_MIN rows are cached under the query's SQL and the data
 version (`commitments.dataversion`, its private counter: a list may include a user's drafts),
 so any change of filter is a different key and any write a new version: the count is always
-exact. Small results are simply counted.
+exact. Small results are simply counted. A list filtered by objective or action is counted in
+its two disjoint parts (`parts`, from `commitments.filters.linked_parts`), which the database
+can plan, and the counts added.
 """
 
 import hashlib
@@ -21,10 +23,11 @@ COUNT_CACHE_SECONDS = 3600
 
 
 class CountCachingPaginator(Paginator):
-    def __init__(self, *args, version=None, **kwargs):
-        """`version`: the request's data version if the caller has read it (saves a query)."""
+    def __init__(self, *args, version=None, parts=None, **kwargs):
+        """`version`: the request's data version if the caller has read it (saves a query);
+        `parts`: disjoint querysets whose union is the list, counted instead of it."""
         super().__init__(*args, **kwargs)
-        self.version = version
+        self.version, self.parts = version, parts
 
     @cached_property
     def count(self):
@@ -40,7 +43,7 @@ class CountCachingPaginator(Paginator):
         cached = cache.get(key)
         if cached is not None:
             return cached
-        count = super().count
+        count = sum(part.count() for part in self.parts) if self.parts else super().count
         if count >= COUNT_CACHE_MIN:
             cache.set(key, count, COUNT_CACHE_SECONDS)
         return count

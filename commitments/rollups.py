@@ -88,16 +88,22 @@ def _row(parts, n, model=PublishedRollup):
     return CUBE.row(parts, n, model)
 
 
+def _move(evidence, sign):
+    counts = CUBE.grouped(evidence)
+    if not counts:
+        return  # no published row (a draft saved): nothing in either table, one query
+    CUBE.apply(counts, sign)
+    PRINCIPLES.apply(PRINCIPLES.grouped(evidence), sign)
+
+
 def add(evidence):
     """Count the published rows of `evidence` (a queryset), as they are now in the database."""
-    for table in TABLES:
-        table.apply(table.grouped(evidence), +1)
+    _move(evidence, +1)
 
 
 def remove(evidence):
     """Uncount the published rows of `evidence`, as they are now (call before changing them)."""
-    for table in TABLES:
-        table.apply(table.grouped(evidence), -1)
+    _move(evidence, -1)
 
 
 @transaction.atomic
@@ -195,6 +201,8 @@ def _principles_changing(sender, instance, action, reverse=False, pk_set=None, *
     """The principles of published rows changed (the admin; the services set them on drafts)."""
     if action not in ("pre_add", "pre_remove", "pre_clear", "post_add", "post_remove", "post_clear"):
         return
+    if not reverse and not instance.is_published:
+        return  # a draft's principles (the services, an import): nothing counted, no query
     if reverse:  # a principle's records changed: instance is the principle, pk_set the records
         rows = (
             Evidence.objects.filter(principles=instance) if pk_set is None else Evidence.objects.filter(pk__in=pk_set)

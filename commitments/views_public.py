@@ -13,7 +13,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import dataversion, exports, permissions
-from .filters import facet_counts, filter_evidence, organisations_for, search_organisations
+from .filters import (
+    facet_counts,
+    facet_counts_of_parts,
+    filter_evidence,
+    linked_parts,
+    organisations_for,
+    search_organisations,
+)
 from .paginator import CountCachingPaginator
 from .readers import kept_fragment, reader_page, remember
 
@@ -33,7 +40,9 @@ def evidence_list(request):
     filterset, queryset = filter_evidence(request.GET, request.user)
     rows = queryset.select_related("member_state", "organisation", "primary_action")
     version = dataversion.for_request(request)
-    page = CountCachingPaginator(rows, PAGE_SIZE, version=version).get_page(request.GET.get("page"))
+    parts = linked_parts(request.GET, request.user, filterset)
+    paginator = CountCachingPaginator(rows, PAGE_SIZE, version=version, parts=parts and parts[:2])
+    page = paginator.get_page(request.GET.get("page"))
     profile = permissions.profile_of(request.user)
     can_see_own = permissions.is_secretariat(request.user) or bool(profile and profile.entity)
     query = _query_without(request, "page")
@@ -45,7 +54,7 @@ def evidence_list(request):
             "form": filterset.form,
             "page": page,
             "records": page.object_list,
-            "facets": _facets(filterset, queryset, version),
+            "facets": _facets(filterset, queryset, version, parts),
             "query": query,
             "can_see_own": can_see_own,
             "filters": _filters(request, filterset, version, query, can_see_own),
@@ -74,12 +83,14 @@ def _filters(request, filterset, version, query, can_see_own):
     )
 
 
-def _facets(filterset, queryset, version):
-    """The facet counts, cached under the data version (drafts in `mine` use its private counter)."""
+def _facets(filterset, queryset, version, parts=None):
+    """The facet counts, cached under the data version (drafts in `mine` use its private counter);
+    read in the query's two parts (`linked_parts`) when it filters by objective or action."""
     if not filterset.is_valid():
         return {}
     public = not filterset.form.cleaned_data.get("mine")
-    return remember(version, "facets", queryset, lambda: facet_counts(queryset), public=public)
+    compute = (lambda: facet_counts_of_parts(parts[:2])) if parts else (lambda: facet_counts(queryset))
+    return remember(version, "facets", queryset, compute, public=public)
 
 
 def organisation_search(request):

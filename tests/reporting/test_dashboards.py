@@ -213,36 +213,67 @@ def test_dashboard_queries_keep_off_the_one_published_revision_index(records, qu
     assert "evidence_one_published_revision" not in plan, plan
 
 
-@pytest.mark.parametrize(
-    "query",
-    ["", "region=Africa&status=completed", "q=measure", "cycle=2&principle=f", "objective=2", "status=nonsense"],
-)
-def test_an_objective_profile_read_in_parts_has_the_figures_of_its_filter_read_whole(framework, rf, query):
-    """The profile reads the records whose primary action is in the objective and those only linked
-    to it apart (with the rollups where the other filters allow): the same figures as the objective
-    filter read as one condition, whatever the other filters (words, principles, invalid ones)."""
-    from django.contrib.auth.models import AnonymousUser
-    from django.http import QueryDict
-
-    from commitments.models import Objective
-    from reporting.views_dashboards import Reference, _data, _objective_data, filtered
-
+@pytest.fixture
+def linked_records(framework):
+    """Demo records, plus records in objective 13 both ways: by a linked action only, and by both
+    a primary and a linked action (to be counted once)."""
     demo.generate(250, seed=13, organisations=30)
-    # Records both ways in, and one in with both its primary and a linked action: counted once.
     a13, b13, a2 = (Action.objects.get(code=code) for code in ("13(a)", "13(b)", "2(a)"))
     both = EvidenceFactory(published=True, primary_action=a13, title="A measure in both ways")
     both.other_actions.set([b13])
     linked = EvidenceFactory(published=True, primary_action=a2, status="completed", title="A measure linked")
     linked.other_actions.set([a13, b13])
     linked.principles.set(GuidingPrinciple.objects.filter(letter__in="fg"))
-    request = rf.get("/dashboards/objectives/13/", QueryDict(query))
-    request.user = AnonymousUser()
-    objective, ref = Objective.objects.get(number=13), Reference()
-    _filterset, whole = filtered(QueryDict(query), AnonymousUser(), {"objective": 13})
+
+
+LINKED_QUERIES = [
+    "objective=13",
+    "objective=13&objective=2&region=Africa&status=completed",
+    "objective=13&q=measure",
+    "objective=13&cycle=2&principle=f",
+    "action=13a",
+    "action=13a&action=2a&entity_kind=state",
+    "objective=13&action=13b",  # both: read whole
+    "objective=13&status=nonsense",  # invalid: read whole
+]
+
+
+@pytest.mark.parametrize("query", LINKED_QUERIES)
+def test_a_filter_by_objective_or_action_read_in_parts_has_the_figures_of_the_filter_read_whole(linked_records, query):
+    """Dashboards read a filter by objective or action in two disjoint parts (primary action in it,
+    from the rollups where the other filters allow; only linked): the same figures as the filter
+    read as one condition, whatever the other filters (words, principles, invalid ones)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import QueryDict
+
+    from commitments.filters import linked_parts
+    from reporting.views_dashboards import Reference, _data, filtered
+
+    ref, params = Reference(), QueryDict(query)
+    filterset, whole = filtered(params, AnonymousUser())
     expected = _data(whole, ref)
     expected["by_action"] = aggregates.by_action_status(whole)
-    got = _objective_data(request, objective, ref, whole)
-    assert got == expected
-    if not query:
+    parts = linked_parts(params, AnonymousUser(), filterset)
+    assert (parts is None) == (query in LINKED_QUERIES[-2:]), query
+    got = _data(whole, ref, None, filterset, parts, by_action=True)
+    assert got == expected, query
+    if query == "objective=13":
         assert got["totals"]["records"] == whole.count() > 10
-        assert got["by_action"]["13(a)"] and got["principles"]
+        assert got["by_action"]["13(a)"] and got["principles"][("f", "Human rights")] >= 1
+
+
+@pytest.mark.parametrize("query", LINKED_QUERIES)
+def test_the_evidence_list_counts_a_filter_by_objective_or_action_in_parts(linked_records, client, query):
+    """The list's count and facets of a filter by objective or action, read in parts, are those of
+    the filter read whole."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import QueryDict
+
+    from commitments.filters import facet_counts, filter_evidence
+
+    response = client.get(f"/evidence/?{query}")
+    assert response.status_code == 200
+    _filterset, whole = filter_evidence(QueryDict(query), AnonymousUser())
+    assert response.context["page"].paginator.count == whole.count()
+    if query != LINKED_QUERIES[-1]:
+        assert response.context["facets"] == facet_counts(whole), query
