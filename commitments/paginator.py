@@ -25,7 +25,8 @@ COUNT_CACHE_SECONDS = 3600
 class CountCachingPaginator(Paginator):
     def __init__(self, *args, version=None, parts=None, **kwargs):
         """`version`: the request's data version if the caller has read it (saves a query);
-        `parts`: disjoint querysets whose union is the list, counted instead of it."""
+        `parts`: a callable giving disjoint querysets whose union is the list (a LinkedParts), or
+        None; called only when the count is not kept, and counted instead of the list."""
         super().__init__(*args, **kwargs)
         self.version, self.parts = version, parts
 
@@ -43,7 +44,8 @@ class CountCachingPaginator(Paginator):
         cached = cache.get(key)
         if cached is not None:
             return cached
-        count = sum(part.count() for part in self.parts) if self.parts else super().count
+        split = self.parts() if self.parts is not None else None
+        count = split.primary.count() + split.linked.count() if split else super().count
         if count >= COUNT_CACHE_MIN:
             cache.set(key, count, COUNT_CACHE_SECONDS)
         return count

@@ -4,6 +4,7 @@ The list and the exports read the same query string through `filters.filter_evid
 export holds exactly the records the list shows, in the same order.
 """
 
+import functools
 import re
 
 from django.http import HttpResponseBadRequest, JsonResponse
@@ -40,8 +41,9 @@ def evidence_list(request):
     filterset, queryset = filter_evidence(request.GET, request.user)
     rows = queryset.select_related("member_state", "organisation", "primary_action")
     version = dataversion.for_request(request)
-    parts = linked_parts(request.GET, request.user, filterset)
-    paginator = CountCachingPaginator(rows, PAGE_SIZE, version=version, parts=parts and parts[:2])
+    # Only when a count or the facets are not kept: a small query and a second filter set.
+    parts = functools.cache(functools.partial(linked_parts, request.GET, request.user, filterset))
+    paginator = CountCachingPaginator(rows, PAGE_SIZE, version=version, parts=parts)
     page = paginator.get_page(request.GET.get("page"))
     profile = permissions.profile_of(request.user)
     can_see_own = permissions.is_secretariat(request.user) or bool(profile and profile.entity)
@@ -85,11 +87,15 @@ def _filters(request, filterset, version, query, can_see_own):
 
 def _facets(filterset, queryset, version, parts=None):
     """The facet counts, cached under the data version (drafts in `mine` use its private counter);
-    read in the query's two parts (`linked_parts`) when it filters by objective or action."""
+    read in the query's two parts (`parts()`: `linked_parts`) when it filters by objective or action."""
     if not filterset.is_valid():
         return {}
     public = not filterset.form.cleaned_data.get("mine")
-    compute = (lambda: facet_counts_of_parts(parts[:2])) if parts else (lambda: facet_counts(queryset))
+
+    def compute():
+        split = parts() if parts is not None else None
+        return facet_counts_of_parts([split.primary, split.linked]) if split else facet_counts(queryset)
+
     return remember(version, "facets", queryset, compute, public=public)
 
 

@@ -7,6 +7,7 @@ and draws only published evidence. A profile page is the same filters with its o
 from `reporting.dashboards`; the number of queries does not depend on the amount of data.
 """
 
+from functools import partial
 from types import SimpleNamespace
 
 from csp.constants import UNSAFE_INLINE
@@ -137,7 +138,7 @@ def global_data(query, user, version=None):
     """
     ref = reference(version) if version else Reference()
     filterset, queryset = filtered(query, user)
-    data = _data(queryset, ref, version, filterset, linked_parts(_with_scope(query, None), user, filterset))
+    data = _data(queryset, ref, version, filterset, partial(linked_parts, _with_scope(query, None), user, filterset))
     data["sdg_targets"] = aggregates.by_sdg_target(queryset)
     return filterset, ref, data
 
@@ -145,22 +146,24 @@ def global_data(query, user, version=None):
 def _data(queryset, ref, version=None, filterset=None, parts=None, by_action=False):
     """The figures (and the status by primary action, `by_action`); the cube and the principles
     from the rollups when they can answer the filters (and the scope); a filter by objective or
-    action read in its two disjoint parts (`commitments.filters.linked_parts`)."""
+    action read in its two disjoint parts (`parts()`: `commitments.filters.linked_parts`, called
+    only when the figures are not kept)."""
     rollup_query = rollups.query_for(filterset) if filterset is not None else None
 
     def compute():
+        split = parts() if parts is not None and rollup_query is None else None
         if rollup_query is not None:
             data = aggregates.fold_cube(rollups.cube(rollup_query), ref.state_keys, ref.type_slugs)
             data["principles"] = rollups.principle_counts(rollup_query)
-        elif parts:
-            data = _data_in_parts(parts, ref)
+        elif split:
+            data = _data_in_parts(split, ref)
         else:
             data = aggregates.fold_cube(aggregates.dashboard_cube(queryset), ref.state_keys, ref.type_slugs)
             data["principles"] = aggregates.principles_applied(queryset)
         if by_action:
             data["by_action"] = (
-                aggregates.add_tables(*(aggregates.by_action_status(part) for part in _published(parts)))
-                if parts
+                aggregates.add_tables(*(aggregates.by_action_status(part) for part in _published(split)))
+                if split
                 else aggregates.by_action_status(queryset)
             )
         return data
@@ -284,7 +287,7 @@ def objective_profile(request, number):
     version = dataversion.for_request(request)
     ref = reference(version)
     filterset, queryset = _filtered(request, {"objective": number})
-    parts = linked_parts(_with_scope(request.GET, {"objective": number}), request.user, filterset)
+    parts = partial(linked_parts, _with_scope(request.GET, {"objective": number}), request.user, filterset)
     data = _data(queryset, ref, version, filterset, parts, by_action=True)
     codes = list(objective.actions.order_by("letter").values_list("code", flat=True))
     charts = [
@@ -311,7 +314,11 @@ def action_profile(request, slug):
     scope = {"action": action_slug(action.code)}
     filterset, queryset = _filtered(request, scope)
     data = _data(
-        queryset, ref, version, filterset, linked_parts(_with_scope(request.GET, scope), request.user, filterset)
+        queryset,
+        ref,
+        version,
+        filterset,
+        partial(linked_parts, _with_scope(request.GET, scope), request.user, filterset),
     )
     charts = [
         dashboards.state_map(data["by_state"], ref.states),
