@@ -112,6 +112,11 @@ def _with_scope(query, scope):
     return params
 
 
+def _parts(request, scope, filterset):
+    """The page's filter by objective or action in two parts, when its figures are computed."""
+    return partial(linked_parts, _with_scope(request.GET, scope), request.user, filterset)
+
+
 def reference(version):
     """The framework's names for this data version (from the cache when another page read them)."""
     from django.core.cache import cache
@@ -251,8 +256,9 @@ def state_profile(request, iso3):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
     version = dataversion.for_request(request)
     ref = reference(version)
-    filterset, queryset = _filtered(request, {"state": state.iso3})
-    data = _data(queryset, ref, version, filterset)
+    scope = {"state": state.iso3}
+    filterset, queryset = _filtered(request, scope)
+    data = _data(queryset, ref, version, filterset, _parts(request, scope, filterset))
     charts = [
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives, entity=state.name),
         dashboards.trend(data["by_cycle_status"], CYCLES, entity=state.name),
@@ -287,8 +293,7 @@ def objective_profile(request, number):
     version = dataversion.for_request(request)
     ref = reference(version)
     filterset, queryset = _filtered(request, {"objective": number})
-    parts = partial(linked_parts, _with_scope(request.GET, {"objective": number}), request.user, filterset)
-    data = _data(queryset, ref, version, filterset, parts, by_action=True)
+    data = _data(queryset, ref, version, filterset, _parts(request, {"objective": number}, filterset), by_action=True)
     codes = list(objective.actions.order_by("letter").values_list("code", flat=True))
     charts = [
         dashboards.state_map(data["by_state"], ref.states),
@@ -313,13 +318,7 @@ def action_profile(request, slug):
     ref = reference(version)
     scope = {"action": action_slug(action.code)}
     filterset, queryset = _filtered(request, scope)
-    data = _data(
-        queryset,
-        ref,
-        version,
-        filterset,
-        partial(linked_parts, _with_scope(request.GET, scope), request.user, filterset),
-    )
+    data = _data(queryset, ref, version, filterset, _parts(request, scope, filterset))
     charts = [
         dashboards.state_map(data["by_state"], ref.states),
         dashboards.trend(data["by_cycle_status"], CYCLES),
@@ -343,8 +342,9 @@ def organisation_profile(request, pk):
     organisation = get_object_or_404(Organisation.objects.select_related("stakeholder_type", "country"), pk=pk)
     version = dataversion.for_request(request)
     ref = reference(version)
-    filterset, queryset = _filtered(request, {"organisation": organisation.pk})
-    data = _data(queryset, ref, version)
+    scope = {"organisation": organisation.pk}
+    filterset, queryset = _filtered(request, scope)
+    data = _data(queryset, ref, version, filterset, _parts(request, scope, filterset))
     name = organisation.name
     charts = [
         dashboards.status_by_objective(data["by_objective_status"], ref.objectives, entity=name),

@@ -30,6 +30,21 @@ stop() {
   trap - INT TERM EXIT
   echo; echo "Stopping the monitor..."
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # A celery worker first finishes the task it is running (warm shutdown). Pre-building the pages
+  # takes minutes at a million records, so after 20 s whatever still runs is stopped at once
+  # (a lost pre-build is simply run again by the next start).
+  for _ in $(seq 1 200); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      pkill -KILL -P "$pid" 2>/dev/null || true  # the worker's pool processes
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT

@@ -277,3 +277,23 @@ def test_the_evidence_list_counts_a_filter_by_objective_or_action_in_parts(linke
     assert response.context["page"].paginator.count == whole.count()
     if query != LINKED_QUERIES[-1]:
         assert response.context["facets"] == facet_counts(whole), query
+
+
+@pytest.mark.parametrize(
+    ("page", "scope"),
+    [("/dashboards/states/MAR/", {"state": "MAR"}), ("/dashboards/actions/13a/", {"action": "13a"})],
+)
+def test_a_profile_filtered_by_objective_shows_the_totals_of_the_filter_read_whole(linked_records, client, page, scope):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import QueryDict
+
+    from reporting import dashboards
+    from reporting.views_dashboards import Reference, _data, filtered
+
+    query = "objective=13&objective=2"
+    _filterset, whole = filtered(QueryDict(query), AnonymousUser(), scope)
+    expected = _data(whole, Reference())
+    response = client.get(f"{page}?{query}")
+    assert response.status_code == 200
+    assert str(dashboards.totals_sentence(expected["totals"])) in response.text
+    assert expected["totals"]["records"] >= 1
