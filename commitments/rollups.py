@@ -80,7 +80,6 @@ PRINCIPLES = Table(
     through_relation=True,
 )
 TABLES = (CUBE, PRINCIPLES)
-KEY_FIELDS = CUBE.key_fields
 
 
 def _row(parts, n, model=PublishedRollup):

@@ -32,22 +32,14 @@ class Migration(migrations.Migration):
 
 
 def count_existing(apps, schema_editor):
-    """The principles' rollups of the evidence already there (as commitments.rollups.rebuild counts)."""
-    from django.db.models import Count
-
+    """The principles' rollups of the evidence already there, counted as commitments.rollups.rebuild
+    counts them (the same grouped query, on this migration's models)."""
     from commitments.rollups import PRINCIPLES
 
     Evidence = apps.get_model("commitments", "Evidence")
     Rollup = apps.get_model("commitments", "PrincipleRollup")
-    rows = (
-        Evidence.objects.filter(is_published=True)
-        .order_by()
-        .values_list(*PRINCIPLES.evidence_fields)
-        .annotate(n=Count("id"))
-    )
-    Rollup.objects.bulk_create(
-        [PRINCIPLES.row(tuple(r[:-1]), r[-1], Rollup) for r in rows if r[-2] is not None], batch_size=2000
-    )
+    counts = PRINCIPLES.grouped(Evidence.objects.all())
+    Rollup.objects.bulk_create([PRINCIPLES.row(parts, n, Rollup) for parts, n in counts.items()], batch_size=2000)
 
 
 Migration.operations.append(migrations.RunPython(count_existing, migrations.RunPython.noop))
