@@ -18,6 +18,8 @@ does the same by hand (deployments and `make bench` run it after start-up).
 """
 
 import logging
+import secrets
+import threading
 import time
 
 from django.conf import settings
@@ -31,7 +33,12 @@ from monitor.throttles import PREBUILD_ENVIRON
 
 log = logging.getLogger(__name__)
 LOCK = "prebuild:lock"
-LOCK_SECONDS = 15 * 60
+# The run holding the lock renews it every RENEW_SECONDS while it builds (writing the exports at a
+# million records takes minutes), so a run killed half-way (a worker stopped, out of memory) frees
+# it within LOCK_SECONDS and the next minute's run builds: pages are not left to their first
+# reader for long.
+LOCK_SECONDS = 120
+RENEW_SECONDS = 30
 
 
 def reader_paths():
@@ -104,6 +111,30 @@ def _write_exports(version):
     return written
 
 
+class _Lock:
+    """The one-run-at-a-time lock in the shared cache: taken with a token of its own, renewed by a
+    thread while the run lasts, released only by the run holding it."""
+
+    def __init__(self):
+        self.token, self.stop = secrets.token_hex(8), threading.Event()
+
+    def take(self):
+        if not cache.add(LOCK, self.token, LOCK_SECONDS):
+            return False
+        threading.Thread(target=self._renew, name="prebuild-lock", daemon=True).start()
+        return True
+
+    def _renew(self):
+        while not self.stop.wait(RENEW_SECONDS):
+            if cache.get(LOCK) != self.token or not cache.touch(LOCK, LOCK_SECONDS):
+                return  # expired meanwhile (the cache was down or flushed): not ours to renew
+
+    def release(self):
+        self.stop.set()
+        if cache.get(LOCK) == self.token:
+            cache.delete(LOCK)
+
+
 def prebuild(*, languages=None, force=False):
     """Render the pages for the current data version unless that was done: a summary dict, or None."""
     from django.test import Client  # the project's own request handler, middleware and all, in-process
@@ -112,7 +143,8 @@ def prebuild(*, languages=None, force=False):
     marker = _marker(version)
     if not force and cache.get(marker):
         return None
-    if not cache.add(LOCK, 1, LOCK_SECONDS):
+    lock = _Lock()
+    if not lock.take():
         return None  # another run is building
     started, built, failed = time.monotonic(), 0, []
     try:
@@ -131,7 +163,7 @@ def prebuild(*, languages=None, force=False):
             if exported is not None:
                 cache.set(marker, 1, 24 * 3600)
     finally:
-        cache.delete(LOCK)
+        lock.release()
     if failed:
         log.warning("Pre-building reader pages: %s answered with an error", ", ".join(failed[:10]))
     return {"version": version.public, "pages": built, "failed": failed, "seconds": time.monotonic() - started}

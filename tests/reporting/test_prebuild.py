@@ -2,6 +2,7 @@
 first reader of the new data version finds them built; nothing is built twice for one version."""
 
 import datetime
+import time
 from io import StringIO
 
 import pytest
@@ -83,6 +84,38 @@ def test_one_run_at_a_time(published):
     assert prebuild.prebuild(languages=["en"]) is None
     cache.delete(prebuild.LOCK)
     assert prebuild.prebuild(languages=["en"]) is not None
+
+
+def test_a_long_run_keeps_its_lock_and_a_killed_one_frees_it_soon(published, monkeypatch):
+    """The lock is renewed while a run builds (the exports take minutes at a million records), and
+    expires soon after a run that stopped without releasing it (a worker killed half-way)."""
+    monkeypatch.setattr(prebuild, "LOCK_SECONDS", 1)
+    monkeypatch.setattr(prebuild, "RENEW_SECONDS", 0.2)
+    seen = {}
+
+    def slow_exports(version):
+        time.sleep(1.6)  # past LOCK_SECONDS: held only if renewed
+        seen["held"] = not cache.add(prebuild.LOCK, "another run", 1)
+        return []
+
+    monkeypatch.setattr(prebuild, "_write_exports", slow_exports)
+    assert prebuild.prebuild(languages=["en"], force=True) is not None
+    assert seen == {"held": True}
+    assert cache.get(prebuild.LOCK) is None  # released by the run that held it
+    cache.add(prebuild.LOCK, "a run killed half-way", prebuild.LOCK_SECONDS)
+    assert prebuild.prebuild(languages=["en"], force=True) is None
+    time.sleep(1.2)
+    assert prebuild.prebuild(languages=["en"], force=True) is not None
+
+
+def test_a_run_never_releases_a_lock_it_no_longer_holds(published, monkeypatch):
+    def lost_lock(version):
+        cache.set(prebuild.LOCK, "the next run", 60)  # ours expired (the cache was flushed), another took it
+        return []
+
+    monkeypatch.setattr(prebuild, "_write_exports", lost_lock)
+    assert prebuild.prebuild(languages=["en"], force=True) is not None
+    assert cache.get(prebuild.LOCK) == "the next run"
 
 
 def test_a_change_while_building_leaves_the_version_to_the_next_run(published, monkeypatch):
