@@ -4,7 +4,7 @@ Every value can be changed from the environment (systemd: /etc/gcm/env; compose:
 An empty variable counts as unset, so a line like `GUNICORN_WORKERS=` keeps the default.
 
 GUNICORN_BIND         address to listen on (default 127.0.0.1:8000, behind nginx; compose uses 0.0.0.0:8000)
-GUNICORN_WORKERS      worker processes (default 2 x CPU cores + 1, capped at GUNICORN_MAX_WORKERS)
+GUNICORN_WORKERS      worker processes (default CPU cores + 1, capped at GUNICORN_MAX_WORKERS)
 GUNICORN_MAX_WORKERS  the cap on the default number of workers (default 8)
 GUNICORN_THREADS      threads per worker (default 4)
 GUNICORN_MAX_REQUESTS requests a worker serves before it is replaced (default 50000, plus up to half again)
@@ -41,7 +41,11 @@ def _cpu_count():
 
 
 bind = _env_str("GUNICORN_BIND", "127.0.0.1:8000")
-workers = _env_int("GUNICORN_WORKERS", min(2 * _cpu_count() + 1, _env_int("GUNICORN_MAX_WORKERS", 8)))
+# One worker per core and one more, each with its threads: requests are mostly CPU (pages kept in
+# redis, rendered, compressed), so more processes than that only take turns on the same cores.
+# Paired against 2 x cores + 1 at 1M (docs/benchmarks.md, ninth round): p99 lower in 5 of 6 rounds,
+# 169 against 197 ms median, the same throughput, two fewer processes to warm and keep in memory.
+workers = _env_int("GUNICORN_WORKERS", min(_cpu_count() + 1, _env_int("GUNICORN_MAX_WORKERS", 8)))
 # Threaded workers: the worker's main loop keeps sending its heartbeat while a request thread
 # streams a long download (an export of every record), so `timeout` no longer cuts a download
 # off at 60 s (the sync worker's heartbeat stops while it serves one request). A request thread

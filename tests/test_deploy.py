@@ -235,7 +235,7 @@ def test_gunicorn_conf_defaults(gunicorn_env):
     conf = load_gunicorn_conf()
     assert conf["bind"] == "127.0.0.1:8000"
     cores = len(os.sched_getaffinity(0))
-    assert conf["workers"] == min(2 * cores + 1, 8) and 1 <= conf["workers"] <= 8
+    assert conf["workers"] == min(cores + 1, 8) and 1 <= conf["workers"] <= 8
     assert conf["timeout"] == 60
     # Threaded: a long streamed download does not stop the heartbeat; each worker is warmed before traffic.
     assert conf["worker_class"] == "gthread" and conf["threads"] == 4 and callable(conf["post_worker_init"])
