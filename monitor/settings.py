@@ -130,8 +130,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Every server-side cursor of the project (exports, open data, reports) is read to its end: plan
     # it for all its rows, not the first tenth (PostgreSQL's default), which chose an index walk in
     # date order over the whole table for a filtered export (5.3 s instead of 1.8 s at 1M records).
+    # No JIT compilation: PostgreSQL compiles a statement whose estimated cost is high (most at a
+    # million records, whatever the rows read), and compiling took 0.2-0.5 s, more than it saved:
+    # at 1M, a dashboard filtered by objective 0.85-1.15 s cold with it, 0.49-0.63 s without; the
+    # CSV of region=Africa 14% faster; the unfiltered global dashboard (built ahead) 0.39-0.51 s with
+    # it, 0.49-0.55 s without; other pages the same within noise (docs/benchmarks.md, ninth round).
     options = DATABASES["default"].setdefault("OPTIONS", {})
-    options["options"] = f"{options.get('options', '')} -c cursor_tuple_fraction=1".strip()
+    options["options"] = f"{options.get('options', '')} -c cursor_tuple_fraction=1 -c jit=off".strip()
 # Each request thread keeps its connection for a minute instead of opening one per request:
 # under many readers, opening a SQLite connection (and its PRAGMAs) was a fifth of the server's
 # CPU (make bench, --readers). A connection found broken is replaced before the request uses it.

@@ -170,3 +170,5 @@ def test_postgresql_plans_the_export_cursor_for_every_row():
     with connection.cursor() as cursor:
         cursor.execute("SHOW cursor_tuple_fraction")
         assert cursor.fetchone()[0] == "1"
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
