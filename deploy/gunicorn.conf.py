@@ -44,7 +44,7 @@ bind = _env_str("GUNICORN_BIND", "127.0.0.1:8000")
 # One worker per core and one more, each with its threads: requests are mostly CPU (pages kept in
 # redis, rendered, compressed), so more processes than that only take turns on the same cores.
 # Paired against 2 x cores + 1 at 1M (docs/benchmarks.md, ninth round): p99 lower in 5 of 6 rounds,
-# 169 against 197 ms median, the same throughput, two fewer processes to warm and keep in memory.
+# 169 against 197 ms median, the same throughput, and a process fewer per core to warm and keep.
 workers = _env_int("GUNICORN_WORKERS", min(_cpu_count() + 1, _env_int("GUNICORN_MAX_WORKERS", 8)))
 # Threaded workers: the worker's main loop keeps sending its heartbeat while a request thread
 # streams a long download (an export of every record), so `timeout` no longer cuts a download
